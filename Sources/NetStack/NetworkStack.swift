@@ -1,0 +1,279 @@
+import SmartNIC
+import Wire
+
+/// The host's TCP/IP stack: interfaces, ARP, IPv4 and ICMP (TCP and UDP sockets build on it).
+/// Sans-I/O: frames arrive through the NIC ports' `deliver`, the caller moves time forward
+/// with `advance(to:)` and calls `poll()` when `nextDeadline` comes; nothing here blocks,
+/// sleeps or reads a clock.
+public final class NetworkStack {
+    public let hostname: String
+    public private(set) var interfaces: [Interface] = []
+    public private(set) var counters = StackCounters()
+    public private(set) var now: Instant
+    public let defaultTimeToLive: UInt8 = 64
+
+    var arp = ARPCache()
+    var routing = RoutingTable()
+    private var pingSessions: [PingSession] = []
+    private var nextPingIdentifier: UInt16
+    private var nextIdentification: UInt16 = 1
+
+    public init(hostname: String, now: Instant = .zero) {
+        self.hostname = hostname
+        self.now = now
+        // Distinct nodes pick distinct ICMP identifiers, which makes captures easier to read.
+        var hash: UInt16 = 0x4e42
+        for byte in hostname.utf8 { hash = hash &* 31 &+ UInt16(byte) }
+        nextPingIdentifier = hash
+    }
+
+    public var defaultGateway: IPv4Address? {
+        get { routing.defaultGateway }
+        set { routing.defaultGateway = newValue }
+    }
+
+    /// Attaches an interface to a NIC port; frames the port receives come to this stack.
+    @discardableResult
+    public func addInterface(name: String, mac: MACAddress, address: IPv4Interface, port: NICPort, mtu: Int = 1500) -> Interface {
+        let interface = Interface(index: interfaces.count, name: name, mac: mac, address: address, port: port, mtu: mtu)
+        interfaces.append(interface)
+        routing.connected.append((interface.index, address))
+        let index = interface.index
+        port.deliver = { [unowned self] frame in self.receive(frame: frame, on: index) }
+        return interface
+    }
+
+    public func advance(to instant: Instant) {
+        if instant > now { now = instant }
+    }
+
+    /// The earliest time `poll()` has work to do.
+    public var nextDeadline: Instant? {
+        ([arp.nextDeadline] + pingSessions.map(\.nextDeadline)).compactMap { $0 }.min()
+    }
+
+    /// Runs what is due at `now`: ARP retries and give-ups, ping requests and timeouts.
+    public func poll() {
+        let (retry, failed) = arp.due(now: now)
+        for (address, interface) in retry { sendARPRequest(for: address, on: interfaces[interface]) }
+        for (address, state) in failed {
+            counters.droppedARPFailed += state.frames.count
+            let reporter = interfaces[state.interface].address.address
+            for session in pingSessions where routing.route(to: session.destination)?.nextHop == address {
+                session.nextHopFailed(reporter: reporter, now: now)
+            }
+        }
+        for session in pingSessions {
+            for (sequence, payload) in session.due(now: now) {
+                let message = ICMPv4Repr.echoRequest(identifier: session.identifier, sequenceNumber: sequence, data: payload)
+                if case .noRoute = sendICMP(message, to: session.destination) {
+                    session.sendFailed(sequence: sequence, message: "Network is unreachable", now: now)
+                }
+            }
+        }
+        pingSessions.removeAll { $0.isFinished }
+    }
+
+    // MARK: - Ping
+
+    /// Starts pinging `destination`; events arrive through `handler` as they happen.
+    @discardableResult
+    public func ping(_ destination: IPv4Address, count: Int, interval: Duration = .seconds(1),
+                     timeout: Duration = .seconds(2), payloadSize: Int = 56,
+                     handler: @escaping (PingEvent) -> Void) -> PingSession {
+        let session = PingSession(destination: destination, identifier: nextPingIdentifier, count: count,
+                                  interval: interval, timeout: timeout, payloadSize: payloadSize, now: now, handler: handler)
+        nextPingIdentifier &+= 1
+        pingSessions.append(session)
+        poll()
+        return session
+    }
+
+    // MARK: - Input
+
+    func receive(frame: UnsafeRawBufferPointer, on index: Int) {
+        counters.framesIn += 1
+        let interface = interfaces[index]
+        guard let ethernet = try? EthernetFrameView(checking: frame) else {
+            counters.droppedMalformed += 1
+            return
+        }
+        guard interface.accepts(ethernet.destination) else {
+            counters.droppedNotForUs += 1
+            return
+        }
+        switch ethernet.etherType {
+        case EtherType.arp: receiveARP(ethernet.payload, on: interface)
+        case EtherType.ipv4: receiveIPv4(ethernet.payload, on: interface)
+        default: counters.droppedUnknownEtherType += 1
+        }
+    }
+
+    private func receiveARP(_ bytes: UnsafeRawBufferPointer, on interface: Interface) {
+        guard let view = try? ARPPacketView(checking: bytes), let packet = try? ARPRepr.parse(view) else {
+            counters.droppedMalformed += 1
+            return
+        }
+        let forUs = packet.targetProtocol == interface.address.address
+        // RFC 826: update a sender we already know; add it only if the packet is for us.
+        guard forUs || arp.has(packet.senderProtocol), packet.senderProtocol != .any else { return }
+        let waiting = arp.learn(packet.senderProtocol, is: packet.senderHardware, now: now)
+        for var frame in waiting {
+            frame.withUnsafeMutableBytes { packet.senderHardware.write(to: $0, at: 0) }
+            transmit(frame, on: interface)
+        }
+        if forUs && packet.operation == .request {
+            let reply = ARPRepr(operation: .reply, senderHardware: interface.mac, senderProtocol: interface.address.address,
+                                targetHardware: packet.senderHardware, targetProtocol: packet.senderProtocol)
+            counters.arpRepliesSent += 1
+            sendARP(reply, to: packet.senderHardware, on: interface)
+        }
+    }
+
+    private func receiveIPv4(_ bytes: UnsafeRawBufferPointer, on interface: Interface) {
+        let view: IPv4PacketView
+        let header: IPv4Repr
+        do {
+            view = try IPv4PacketView(checking: bytes)
+            header = try IPv4Repr.parse(view)
+        } catch WireError.badChecksum {
+            counters.droppedBadChecksum += 1
+            return
+        } catch {
+            counters.droppedMalformed += 1
+            return
+        }
+        let isBroadcast = header.destination == .broadcast || header.destination == interface.address.directedBroadcast
+        guard isBroadcast || interfaces.contains(where: { $0.address.address == header.destination }) else {
+            counters.droppedNotOurAddress += 1
+            return
+        }
+        switch header.protocolNumber {
+        case IPProtocol.icmp: receiveICMP(view.payload, header: header, broadcast: isBroadcast)
+        default: counters.droppedUnsupportedProtocol += 1
+        }
+    }
+
+    private func receiveICMP(_ bytes: UnsafeRawBufferPointer, header: IPv4Repr, broadcast: Bool) {
+        let message: ICMPv4Repr
+        do {
+            message = try ICMPv4Repr.parse(try ICMPv4MessageView(checking: bytes))
+        } catch WireError.badChecksum {
+            counters.droppedBadChecksum += 1
+            return
+        } catch {
+            counters.droppedMalformed += 1
+            return
+        }
+        switch message {
+        case let .echoRequest(identifier, sequence, data):
+            // Like Linux's icmp_echo_ignore_broadcasts: a broadcast ping gets no storm of replies.
+            guard !broadcast else { return }
+            counters.icmpEchoRepliesSent += 1
+            sendICMP(.echoReply(identifier: identifier, sequenceNumber: sequence, data: data),
+                     to: header.source, from: header.destination)
+        case let .echoReply(identifier, sequence, data):
+            pingSessions.first { $0.identifier == identifier }?
+                .handleReply(from: header.source, sequence: sequence, timeToLive: header.timeToLive,
+                             bytes: 8 + data.count, now: now)
+        case let .destinationUnreachable(code, invoking):
+            reportICMPError(invoking, from: header.source, message: Self.unreachableText(code))
+        case let .timeExceeded(code, invoking):
+            reportICMPError(invoking, from: header.source, message: code == 0 ? "Time to live exceeded" : "Fragment reassembly time exceeded")
+        }
+    }
+
+    /// Finds which of our echo requests an ICMP error is about, from the header it quotes.
+    private func reportICMPError(_ invoking: [UInt8], from source: IPv4Address, message: String) {
+        invoking.withUnsafeBytes { bytes in
+            guard bytes.count >= 28, bytes[0] >> 4 == 4 else { return }
+            let headerLength = Int(bytes[0] & 0x0f) * 4
+            guard headerLength >= 20, bytes.count >= headerLength + 8, bytes[9] == IPProtocol.icmp,
+                  bytes[headerLength] == ICMPv4Type.echoRequest else { return }
+            let identifier = UInt16(bytes[headerLength + 4]) << 8 | UInt16(bytes[headerLength + 5])
+            let sequence = UInt16(bytes[headerLength + 6]) << 8 | UInt16(bytes[headerLength + 7])
+            pingSessions.first { $0.identifier == identifier }?
+                .handleError(from: source, sequence: sequence, message: message, now: now)
+        }
+    }
+
+    static func unreachableText(_ code: UInt8) -> String {
+        switch code {
+        case ICMPv4Repr.UnreachableCode.network: return "Destination Net Unreachable"
+        case ICMPv4Repr.UnreachableCode.host: return "Destination Host Unreachable"
+        case ICMPv4Repr.UnreachableCode.protocol: return "Destination Protocol Unreachable"
+        case ICMPv4Repr.UnreachableCode.port: return "Destination Port Unreachable"
+        case ICMPv4Repr.UnreachableCode.fragmentationNeeded: return "Frag needed and DF set"
+        default: return "Destination Unreachable (code \(code))"
+        }
+    }
+
+    // MARK: - Output
+
+    public enum SendResult: Equatable {
+        case sent
+        case waitingForARP
+        case noRoute
+    }
+
+    @discardableResult
+    func sendICMP(_ message: ICMPv4Repr, to destination: IPv4Address, from source: IPv4Address? = nil) -> SendResult {
+        sendIPv4(to: destination, from: source, protocolNumber: IPProtocol.icmp, payloadLength: message.length) {
+            message.emit(into: $0)
+        }
+    }
+
+    /// Routes and sends an IPv4 packet whose payload `writePayload` fills in place. When the
+    /// next hop's MAC is unknown the frame waits for ARP instead of being lost.
+    func sendIPv4(to destination: IPv4Address, from source: IPv4Address?, protocolNumber: UInt8, payloadLength: Int,
+                  timeToLive: UInt8? = nil, writePayload: (UnsafeMutableRawBufferPointer) -> Void) -> SendResult {
+        guard let route = routing.route(to: destination) else {
+            counters.droppedNoRoute += 1
+            return .noRoute
+        }
+        let interface = interfaces[route.interface]
+        let ip = IPv4Repr(source: source ?? interface.address.address, destination: destination,
+                          protocolNumber: protocolNumber, payloadLength: payloadLength,
+                          timeToLive: timeToLive ?? defaultTimeToLive, identification: nextIdentification)
+        nextIdentification &+= 1
+        let length = EthernetFrameView.headerLength + ip.totalLength
+        let destinationMAC = arp.lookup(route.nextHop, now: now)
+        let fill = { (frame: UnsafeMutableRawBufferPointer) in
+            EthernetRepr(destination: destinationMAC ?? .zero, source: interface.mac, etherType: EtherType.ipv4).emit(into: frame)
+            let packet = UnsafeMutableRawBufferPointer(rebasing: frame[EthernetFrameView.headerLength...])
+            ip.emit(into: packet)
+            writePayload(UnsafeMutableRawBufferPointer(rebasing: packet[ip.headerLength...]))
+        }
+        if destinationMAC != nil {
+            counters.framesOut += 1
+            interface.port.transmit(length: length, fill)
+            return .sent
+        }
+        var frame = [UInt8](repeating: 0, count: length)
+        frame.withUnsafeMutableBytes(fill)
+        let (requestNow, dropped) = arp.enqueue(frame, for: route.nextHop, interface: interface.index, now: now)
+        if dropped { counters.droppedARPQueueFull += 1 }
+        if requestNow { sendARPRequest(for: route.nextHop, on: interface) }
+        return .waitingForARP
+    }
+
+    private func sendARPRequest(for address: IPv4Address, on interface: Interface) {
+        counters.arpRequestsSent += 1
+        let request = ARPRepr(operation: .request, senderHardware: interface.mac, senderProtocol: interface.address.address,
+                              targetHardware: .zero, targetProtocol: address)
+        sendARP(request, to: .broadcast, on: interface)
+    }
+
+    private func sendARP(_ packet: ARPRepr, to destination: MACAddress, on interface: Interface) {
+        counters.framesOut += 1
+        interface.port.transmit(length: EthernetFrameView.headerLength + packet.length) { frame in
+            EthernetRepr(destination: destination, source: interface.mac, etherType: EtherType.arp).emit(into: frame)
+            packet.emit(into: UnsafeMutableRawBufferPointer(rebasing: frame[EthernetFrameView.headerLength...]))
+        }
+    }
+
+    private func transmit(_ frame: [UInt8], on interface: Interface) {
+        counters.framesOut += 1
+        interface.port.transmit(frame: frame)
+    }
+}

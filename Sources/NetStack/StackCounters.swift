@@ -1,0 +1,20 @@
+/// Why the stack dropped what it dropped, and what it handled. A node prints these with
+/// `nicbed exec NODE stats`; tests read them to prove a frame took the path they expect.
+public struct StackCounters: Sendable, Equatable, Codable {
+    public var framesIn = 0
+    public var framesOut = 0
+    public var droppedNotForUs = 0
+    public var droppedUnknownEtherType = 0
+    public var droppedMalformed = 0
+    public var droppedBadChecksum = 0
+    public var droppedNotOurAddress = 0
+    public var droppedUnsupportedProtocol = 0
+    public var droppedNoRoute = 0
+    public var droppedARPQueueFull = 0
+    public var droppedARPFailed = 0
+    public var arpRequestsSent = 0
+    public var arpRepliesSent = 0
+    public var icmpEchoRepliesSent = 0
+
+    public init() {}
+}
