@@ -15,6 +15,7 @@ public final class ChildProcess {
     public init(loop: Loop, executable: String, arguments: [String], environment: [String]? = nil,
                 logPath: String, detached: Bool,
                 onExit: @escaping (_ status: Int64, _ signal: Int32) -> Void) throws(UVError) {
+        Self.closeInheritedDescriptorsOnExec()
         let logFD = open(logPath, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0o644)
         if logFD < 0 { throw UVError(-errno, "open log \(logPath)") }
         defer { Glibc.close(logFD) }
@@ -78,4 +79,19 @@ public final class ChildProcess {
     }
 
     public func kill(_ signal: Int32) { uv_process_kill(handle, signal) }
+
+    /// libuv hands a child every descriptor not marked close-on-exec. A node that outlives
+    /// `nicbed up` must not keep the caller's pipes or sockets open (a caller waiting for
+    /// `up`'s output would wait for the nodes too), so mark them all before spawning.
+    static func closeInheritedDescriptorsOnExec() {
+        guard let directory = opendir("/proc/self/fd") else { return }
+        defer { closedir(directory) }
+        let own = dirfd(directory)
+        while let entry = readdir(directory) {
+            let name = withUnsafeBytes(of: entry.pointee.d_name) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
+            guard let fd = Int32(name), fd > 2, fd != own else { continue }
+            let flags = fcntl(fd, F_GETFD)
+            if flags >= 0 { _ = fcntl(fd, F_SETFD, flags | FD_CLOEXEC) }
+        }
+    }
 }

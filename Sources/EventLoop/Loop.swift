@@ -9,11 +9,22 @@ public final class Loop {
     let raw: UnsafeMutablePointer<uv_loop_t>
 
     public init() throws(UVError) {
+        Self.unblockLoopSignals()
         raw = .allocate(capacity: 1)
         do { try UVError.check(uv_loop_init(raw), "uv_loop_init") } catch {
             raw.deallocate()
             throw error
         }
+    }
+
+    /// A process may start with signals blocked (a parent's threads often block them, and the
+    /// mask is inherited). libuv learns of child exits through SIGCHLD and a node stops on
+    /// SIGINT/SIGTERM, so those must reach this process.
+    static func unblockLoopSignals() {
+        var set = sigset_t()
+        sigemptyset(&set)
+        for signal in [SIGCHLD, SIGINT, SIGTERM] { sigaddset(&set, signal) }
+        pthread_sigmask(SIG_UNBLOCK, &set, nil)
     }
 
     /// Runs until `stop()` is called or nothing keeps the loop alive.

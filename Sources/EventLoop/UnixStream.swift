@@ -69,7 +69,21 @@ public final class UnixStream {
         let callback = onClose
         onData = nil
         onClose = nil
-        closeHandle(handle)
+        uv_read_stop(handle.withMemoryRebound(to: uv_stream_t.self, capacity: 1) { $0 })
+        // Closing a stream cancels writes still queued; shut it down first so they go out.
+        let queued = handle.withMemoryRebound(to: uv_stream_t.self, capacity: 1) { uv_stream_get_write_queue_size($0) }
+        let request = UnsafeMutablePointer<uv_shutdown_t>.allocate(capacity: 1)
+        let shutdownResult = queued == 0 ? -1 : handle.withMemoryRebound(to: uv_stream_t.self, capacity: 1) { stream in
+            uv_shutdown(request, stream) { request, _ in
+                guard let request else { return }
+                if let stream = request.pointee.handle { closeHandle(stream) }
+                request.deallocate()
+            }
+        }
+        if shutdownResult < 0 {
+            request.deallocate()
+            closeHandle(handle)
+        }
         callback?()
     }
 }

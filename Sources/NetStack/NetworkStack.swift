@@ -79,7 +79,7 @@ public final class NetworkStack {
     /// Starts pinging `destination`; events arrive through `handler` as they happen.
     @discardableResult
     public func ping(_ destination: IPv4Address, count: Int, interval: Duration = .seconds(1),
-                     timeout: Duration = .seconds(2), payloadSize: Int = 56,
+                     timeout: Duration = .seconds(4), payloadSize: Int = 56,
                      handler: @escaping (PingEvent) -> Void) -> PingSession {
         let session = PingSession(destination: destination, identifier: nextPingIdentifier, count: count,
                                   interval: interval, timeout: timeout, payloadSize: payloadSize, now: now, handler: handler)

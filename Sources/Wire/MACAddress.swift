@@ -11,11 +11,15 @@ public struct MACAddress: Hashable, Sendable, CustomStringConvertible {
 
     /// Parses `aa:bb:cc:dd:ee:ff` (also with `-`); nil when it is anything else.
     public init?(_ text: String) {
-        let parts = text.split(whereSeparator: { $0 == ":" || $0 == "-" })
+        // One separator throughout; empty parts count (so "01::02:…" and a trailing ":" fail),
+        // and only hex digits (UInt8(_:radix:) alone would take "+1").
+        guard let separator = text.first(where: { $0 == ":" || $0 == "-" }) else { return nil }
+        let parts = text.split(separator: separator, omittingEmptySubsequences: false)
         guard parts.count == 6 else { return nil }
         var bytes: [UInt8] = []
         for part in parts {
-            guard part.count == 2, let byte = UInt8(part, radix: 16) else { return nil }
+            guard part.count == 2, part.allSatisfy({ $0.isASCII && $0.isHexDigit }),
+                  let byte = UInt8(part, radix: 16) else { return nil }
             bytes.append(byte)
         }
         self.init(bytes[0], bytes[1], bytes[2], bytes[3], bytes[4], bytes[5])

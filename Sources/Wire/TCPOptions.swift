@@ -86,18 +86,31 @@ public struct TCPOptions: Equatable, Sendable {
         return options
     }
 
-    /// Bytes the options take on the wire, padded to a multiple of four.
-    public var encodedLength: Int {
+    /// Bytes of the options other than SACK, unpadded.
+    private var lengthWithoutSACK: Int {
         var length = 0
         if maximumSegmentSize != nil { length += 4 }
         if windowScale != nil { length += 3 }
         if sackPermitted { length += 2 }
-        if !sackBlocks.isEmpty { length += 2 + 8 * sackBlocks.count }
         if timestamps != nil { length += 10 }
+        return length
+    }
+
+    /// The SACK blocks that fit beside the other options in TCP's 40 option bytes: the first
+    /// ones, which RFC 2018 §4 makes the most recent (four alone, three with timestamps).
+    private var sackBlocksToSend: ArraySlice<SACKBlock> {
+        sackBlocks.prefix(max(0, (40 - lengthWithoutSACK - 2) / 8))
+    }
+
+    /// Bytes the options take on the wire, padded to a multiple of four; never more than 40.
+    public var encodedLength: Int {
+        let blocks = sackBlocksToSend.count
+        let length = lengthWithoutSACK + (blocks > 0 ? 2 + 8 * blocks : 0)
         return (length + 3) & ~3
     }
 
-    /// Writes the options, then NOP padding up to `encodedLength`. Returns that length.
+    /// Writes the options (SACK blocks as far as they fit), then NOP padding up to
+    /// `encodedLength`. Returns that length.
     @discardableResult
     public func emit(into bytes: UnsafeMutableRawBufferPointer) -> Int {
         var index = 0
@@ -112,9 +125,10 @@ public struct TCPOptions: Equatable, Sendable {
             bytes[index] = Kind.timestamps; bytes[index + 1] = 10
             bytes.put(ts.value, at: index + 2); bytes.put(ts.echoReply, at: index + 6); index += 10
         }
-        if !sackBlocks.isEmpty {
-            bytes[index] = Kind.sack; bytes[index + 1] = UInt8(2 + 8 * sackBlocks.count); index += 2
-            for block in sackBlocks {
+        let blocks = sackBlocksToSend
+        if !blocks.isEmpty {
+            bytes[index] = Kind.sack; bytes[index + 1] = UInt8(2 + 8 * blocks.count); index += 2
+            for block in blocks {
                 bytes.put(block.left, at: index); bytes.put(block.right, at: index + 4); index += 8
             }
         }

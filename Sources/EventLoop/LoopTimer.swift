@@ -2,7 +2,7 @@ import CLibUV
 
 /// A libuv timer. Millisecond resolution is libuv's; the stacks above keep nanosecond
 /// deadlines and the node rounds up when arming this.
-public final class Timer {
+public final class LoopTimer {
     let handle: UnsafeMutablePointer<uv_timer_t>
     private var callback: (() -> Void)?
 
@@ -15,7 +15,7 @@ public final class Timer {
     /// Fires once after `milliseconds`, then every `repeatMilliseconds` when that is non-zero.
     public func start(after milliseconds: UInt64, repeating repeatMilliseconds: UInt64 = 0, _ callback: @escaping () -> Void) {
         self.callback = callback
-        uv_timer_start(handle, { h in owner(of: h, as: Timer.self)?.callback?() }, milliseconds, repeatMilliseconds)
+        uv_timer_start(handle, { h in owner(of: h, as: LoopTimer.self)?.callback?() }, milliseconds, repeatMilliseconds)
     }
 
     public func stop() { uv_timer_stop(handle) }

@@ -1,0 +1,176 @@
+import EventLoop
+import Foundation
+import Logging
+import NetStack
+import SmartNIC
+import Topology
+import Wire
+
+/// The process that runs one host of a topology: its NIC ports on UDP sockets, its stack, and
+/// its control socket, all on one libuv loop.
+public final class HostNode {
+    let spec: NodeSpec
+    let topology: Topology
+    let runDirectory: RunDirectory
+    let logger: Logger
+    let loop: Loop
+    let stack: NetworkStack
+    private var tunnels: [TunnelPort] = []
+    private var control: UnixSocketServer?
+    private var deadlineTimer: LoopTimer?
+    private var flushTimer: LoopTimer?
+    private var hook: IterationHook?
+    private var signals: [SignalWatcher] = []
+    private var clients: [ObjectIdentifier: (UnixStream, CommandContext?)] = [:]
+    private let startedAt: Instant
+    private var stopping = false
+
+    public init(topology: Topology, name: String, runDirectory: RunDirectory, capture: Bool, logger: Logger) throws {
+        guard let spec = topology.node(named: name) else {
+            throw NodeError("no node '\(name)' in \(topology.sourcePath); nodes: \(topology.nodes.map(\.name).joined(separator: ", "))")
+        }
+        self.spec = spec
+        self.topology = topology
+        self.runDirectory = runDirectory
+        self.logger = logger
+        loop = try Loop()
+        startedAt = Instant(nanoseconds: loop.nanoseconds)
+        stack = NetworkStack(hostname: name, now: startedAt)
+        stack.defaultGateway = spec.gateway
+        for interface in spec.interfaces {
+            let port = NICPort(name: "\(name):\(interface.name)", linkID: UInt32(interface.link),
+                               peer: UnderlayAddress(ipv4: 0, port: 0))
+            if capture {
+                port.capture = try PcapWriter(path: runDirectory.capturePath(node: name, interface: interface.name))
+            }
+            let tunnel = try TunnelPort(port: port, loop: loop, bindHost: topology.underlayHost, localPort: interface.localPort,
+                                        peerHost: interface.peerHost, peerPort: interface.peerPort) { [stack, loop] in
+                stack.advance(to: Instant(nanoseconds: loop.nanoseconds))
+            }
+            tunnels.append(tunnel)
+            stack.addInterface(name: interface.name, mac: interface.mac, address: interface.address, port: port)
+            logger.info("\(interface.name) \(interface.address) \(interface.mac) on udp \(tunnel.underlayDescription) -> \(tunnel.peerDescription) (link \(interface.link))")
+        }
+    }
+
+    /// Serves until told to stop (control `shutdown`, SIGINT or SIGTERM).
+    public func run() throws {
+        control = try UnixSocketServer(loop: loop, path: runDirectory.socketPath(node: spec.name)) { [unowned self] stream in
+            self.accept(stream)
+        }
+        for signal in [SIGINT, SIGTERM] {
+            signals.append(try SignalWatcher(loop: loop, signal: signal) { [unowned self] number in
+                self.logger.info("signal \(number): stopping")
+                self.shutdown()
+            })
+        }
+        deadlineTimer = LoopTimer(loop: loop)
+        hook = IterationHook(loop: loop) { [unowned self] in self.service() }
+        if tunnels.contains(where: { $0.port.capture != nil }) {
+            let timer = LoopTimer(loop: loop)
+            timer.start(after: 1000, repeating: 1000) { [unowned self] in self.tunnels.forEach { $0.port.capture?.flush() } }
+            flushTimer = timer
+        }
+        logger.info("node \(spec.name) ready, control socket \(runDirectory.socketPath(node: spec.name))")
+        loop.run()
+        loop.close()
+        logger.info("node \(spec.name) stopped")
+    }
+
+    /// Once per loop iteration: bring the stack's clock up to date, run what is due, and arm
+    /// the timer for the next deadline.
+    private func service() {
+        guard !stopping else { return }
+        stack.advance(to: Instant(nanoseconds: loop.nanoseconds))
+        stack.poll()
+        guard let timer = deadlineTimer else { return }
+        timer.stop()
+        if let deadline = stack.nextDeadline {
+            let now = stack.now
+            let milliseconds = deadline > now ? (deadline.nanoseconds - now.nanoseconds + 999_999) / 1_000_000 : 0
+            timer.start(after: milliseconds) {}
+        }
+    }
+
+    private func accept(_ stream: UnixStream) {
+        let id = ObjectIdentifier(stream)
+        clients[id] = (stream, nil)
+        var splitter = LineSplitter()
+        stream.startReading(onData: { [unowned self] bytes in
+            do {
+                for line in try splitter.append(bytes) { self.handle(line, on: stream) }
+            } catch {
+                self.send(ControlResponse(error: "request line too long", exit: 2), on: stream)
+                stream.close()
+            }
+        }, onClose: { [unowned self] in
+            self.clients.removeValue(forKey: id)?.1?.cancel()
+        })
+    }
+
+    private func handle(_ line: String, on stream: UnixStream) {
+        guard let request = try? JSONDecoder().decode(ControlRequest.self, from: Data(line.utf8)) else {
+            send(ControlResponse(error: "not a control request: \(line.prefix(120))", exit: 2), on: stream)
+            stream.close()
+            return
+        }
+        switch request.command {
+        case .status:
+            send(ControlResponse(status: status(), exit: 0), on: stream)
+            stream.close()
+        case .shutdown:
+            send(ControlResponse(output: "stopping \(spec.name)", exit: 0), on: stream)
+            stream.close()
+            shutdown()
+        case .exec:
+            let context = CommandContext(stack: stack, ports: tunnels.map(\.port)) { [unowned self, weak stream] response in
+                guard let stream else { return }
+                self.send(response, on: stream)
+                if response.exit != nil { stream.close() }
+            }
+            clients[ObjectIdentifier(stream)] = (stream, context)
+            NodeCommands.run(request.arguments, in: context)
+        }
+    }
+
+    private func send(_ response: ControlResponse, on stream: UnixStream) {
+        guard var data = try? JSONEncoder().encode(response) else { return }
+        data.append(UInt8(ascii: "\n"))
+        stream.write([UInt8](data))
+    }
+
+    func status() -> NodeStatus {
+        NodeStatus(name: spec.name, kind: spec.kind.rawValue, pid: getpid(),
+                   uptimeSeconds: Double(Instant(nanoseconds: loop.nanoseconds).since(startedAt).milliseconds) / 1000,
+                   interfaces: zip(spec.interfaces, tunnels).map { interface, tunnel in
+                       NodeStatus.InterfaceStatus(name: interface.name, mac: interface.mac.description,
+                                                  address: interface.address.description,
+                                                  underlay: tunnel.underlayDescription, peer: tunnel.peerDescription)
+                   })
+    }
+
+    /// Closes every handle; the loop then ends by itself once queued control writes are out.
+    func shutdown() {
+        guard !stopping else { return }
+        stopping = true
+        for (stream, context) in clients.values {
+            context?.cancel()
+            stream.close()
+        }
+        clients.removeAll()
+        control?.close()
+        tunnels.forEach {
+            $0.port.capture?.close()
+            $0.close()
+        }
+        deadlineTimer?.close()
+        flushTimer?.close()
+        hook?.close()
+        signals.forEach { $0.close() }
+    }
+}
+
+public struct NodeError: Error, CustomStringConvertible {
+    public let description: String
+    public init(_ description: String) { self.description = description }
+}

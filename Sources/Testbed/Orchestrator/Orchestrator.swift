@@ -1,0 +1,151 @@
+import EventLoop
+import Foundation
+import Topology
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Starts, finds and stops the node processes of a topology.
+public enum Orchestrator {
+    public struct UpOptions {
+        public var basePort: UInt16?
+        public var capture = false
+        public var readyTimeoutSeconds = 15.0
+        public init(basePort: UInt16? = nil, capture: Bool = false) {
+            self.basePort = basePort
+            self.capture = capture
+        }
+    }
+
+    /// Starts one process per node and returns once every node answers on its control socket.
+    /// If a node dies or does not answer in time, its log is shown and the others are stopped.
+    public static func up(topologyPath: String, options: UpOptions, print: (String) -> Void) throws -> RunRecord {
+        let topology: Topology
+        do { topology = try Topology.load(path: topologyPath, basePortOverride: options.basePort) } catch {
+            throw OrchestratorError(error.description)
+        }
+        let run = RunDirectory(topologyName: topology.name)
+        if let existing = try run.readRecord() {
+            if existing.nodes.contains(where: { ProcessControl.isAlive($0.pid) }) {
+                throw OrchestratorError("topology '\(topology.name)' is already up (run directory \(run.path)); `nicbed down \(topology.name)` stops it")
+            }
+            run.removeRecord()
+        }
+        try run.create()
+        let absolutePath = URL(fileURLWithPath: topologyPath).standardizedFileURL.path
+        let executable = ProcessControl.currentExecutable()
+
+        let loop = try Loop()
+        defer { loop.close() }
+        var children: [String: ChildProcess] = [:]
+        var exited: [String: String] = [:]
+        for node in topology.nodes {
+            let log = run.logPath(node: node.name)
+            try? FileManager.default.removeItem(atPath: log)
+            var arguments = ["node", "--topology", absolutePath, "--name", node.name, "--run-dir", run.path]
+            if let port = options.basePort { arguments += ["--base-port", String(port)] }
+            if options.capture { arguments.append("--capture") }
+            let name = node.name
+            children[node.name] = try ChildProcess(loop: loop, executable: executable, arguments: arguments,
+                                                   logPath: log, detached: true) { status, signal in
+                exited[name] = signal != 0 ? "killed by signal \(signal)" : "exited with status \(status)"
+            }
+        }
+
+        var ready: Set<String> = []
+        let deadline = Date().addingTimeInterval(options.readyTimeoutSeconds)
+        let poll = LoopTimer(loop: loop)
+        poll.start(after: 20, repeating: 50) {
+            for node in topology.nodes where !ready.contains(node.name) && exited[node.name] == nil {
+                if ControlClient.status(at: run.socketPath(node: node.name)) != nil { ready.insert(node.name) }
+            }
+            if ready.count == topology.nodes.count || !exited.isEmpty || Date() > deadline { loop.stop() }
+        }
+        loop.run()
+        poll.close()
+
+        let failed = topology.nodes.filter { !ready.contains($0.name) }
+        if !failed.isEmpty {
+            for node in failed {
+                let reason = exited[node.name] ?? "did not answer within \(Int(options.readyTimeoutSeconds)) s"
+                print("node \(node.name) failed to start: \(reason); its log (\(run.logPath(node: node.name))):")
+                for line in tail(of: run.logPath(node: node.name), lines: 20) { print("  | \(line)") }
+            }
+            for (name, child) in children where exited[name] == nil {
+                child.kill(SIGTERM)
+                _ = ProcessControl.waitForExit(child.pid, seconds: 3) || { child.kill(SIGKILL); return true }()
+            }
+            throw OrchestratorError("topology '\(topology.name)' did not come up; the other nodes were stopped")
+        }
+
+        let record = RunRecord(name: topology.name, topology: absolutePath, basePort: topology.basePort, capture: options.capture,
+                               nodes: topology.nodes.map { node in
+                                   RunRecord.Node(name: node.name, kind: node.kind.rawValue, pid: children[node.name]!.pid,
+                                                  socket: run.socketPath(node: node.name), log: run.logPath(node: node.name))
+                               })
+        try run.write(record)
+        // The nodes run on; `up` stops watching them so its loop can end.
+        children.values.forEach { $0.release() }
+        return record
+    }
+
+    /// Stops every node of a run: politely over the control socket, then by signal.
+    public static func down(runName: String?, print: (String) -> Void) throws {
+        let run = try selectRun(runName)
+        guard let record = try run.readRecord() else { throw OrchestratorError("nothing is running in \(run.path)") }
+        var forced: [String] = []
+        for node in record.nodes where ProcessControl.isAlive(node.pid) {
+            _ = try? ControlClient.send(ControlRequest(command: .shutdown), to: node.socket) { _ in }
+        }
+        for node in record.nodes {
+            if ProcessControl.waitForExit(node.pid, seconds: 5) { continue }
+            kill(node.pid, SIGTERM)
+            if !ProcessControl.waitForExit(node.pid, seconds: 2) {
+                kill(node.pid, SIGKILL)
+                _ = ProcessControl.waitForExit(node.pid, seconds: 2)
+            }
+            forced.append(node.name)
+        }
+        for node in record.nodes { unlink(node.socket) }
+        run.removeRecord()
+        if !forced.isEmpty { print("had to signal: \(forced.joined(separator: ", "))") }
+        print("stopped \(record.name): \(record.nodes.count) node\(record.nodes.count == 1 ? "" : "s") (logs and captures stay in \(run.path))")
+    }
+
+    /// The run a command means: the one named, or the only one running.
+    public static func selectRun(_ name: String?) throws -> RunDirectory {
+        if let name {
+            let run = RunDirectory(topologyName: name)
+            guard FileManager.default.fileExists(atPath: run.recordPath) else {
+                throw OrchestratorError("no topology named '\(name)' is running (looked in \(run.path))")
+            }
+            return run
+        }
+        let runs = RunDirectory.all()
+        switch runs.count {
+        case 0: throw OrchestratorError("no topology is running (run root \(RunDirectory.root)); start one with `nicbed up FILE`")
+        case 1: return runs[0]
+        default:
+            let names = runs.map { URL(fileURLWithPath: $0.path).lastPathComponent }
+            throw OrchestratorError("several topologies are running (\(names.joined(separator: ", "))); name one")
+        }
+    }
+
+    /// Finds a node by name across running topologies (or in the one named).
+    public static func locate(node: String, runName: String?) throws -> RunRecord.Node {
+        let runs = runName != nil ? [try selectRun(runName)] : RunDirectory.all()
+        let matches = try runs.compactMap { try $0.readRecord()?.nodes.first { $0.name == node } }
+        switch matches.count {
+        case 1: return matches[0]
+        case 0:
+            let known = try runs.flatMap { try $0.readRecord()?.nodes.map(\.name) ?? [] }
+            throw OrchestratorError("no running node named '\(node)'" + (known.isEmpty ? "; no topology is up" : "; running nodes: \(known.joined(separator: ", "))"))
+        default: throw OrchestratorError("node '\(node)' runs in several topologies; choose one with --run NAME")
+        }
+    }
+
+    public static func tail(of path: String, lines: Int) -> [String] {
+        guard let text = try? String(contentsOfFile: path, encoding: .utf8) else { return ["(no log)"] }
+        return Array(text.split(separator: "\n", omittingEmptySubsequences: false).suffix(lines).map(String.init))
+    }
+}

@@ -1,0 +1,69 @@
+import Foundation
+
+/// Where a running topology keeps its state: one directory per topology name under the run
+/// root, holding `run.json`, each node's control socket, log and captures. Several topologies
+/// can run at once because each has its own directory.
+public struct RunDirectory: Sendable {
+    public let path: String
+
+    /// `$NICBED_RUN_ROOT`, else /tmp/nicbed. Kept short: Unix socket paths stop at 107 bytes.
+    public static var root: String {
+        ProcessInfo.processInfo.environment["NICBED_RUN_ROOT"].flatMap { $0.isEmpty ? nil : $0 } ?? "/tmp/nicbed"
+    }
+
+    public init(path: String) { self.path = path }
+    public init(topologyName: String) { self.init(path: "\(Self.root)/\(topologyName)") }
+
+    public var recordPath: String { "\(path)/run.json" }
+    public func socketPath(node: String) -> String { "\(path)/\(node).sock" }
+    public func logPath(node: String) -> String { "\(path)/\(node).log" }
+    public func capturePath(node: String, interface: String) -> String { "\(path)/\(node)-\(interface).pcap" }
+
+    public func create() throws {
+        try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+    }
+
+    public func readRecord() throws -> RunRecord? {
+        guard let data = FileManager.default.contents(atPath: recordPath) else { return nil }
+        do { return try JSONDecoder().decode(RunRecord.self, from: data) } catch {
+            throw OrchestratorError("\(recordPath) is damaged (\(error)); remove it after stopping its processes")
+        }
+    }
+
+    public func write(_ record: RunRecord) throws {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+        try encoder.encode(record).write(to: URL(fileURLWithPath: recordPath), options: .atomic)
+    }
+
+    public func removeRecord() { try? FileManager.default.removeItem(atPath: recordPath) }
+
+    /// Every run directory under the root that holds a record.
+    public static func all() -> [RunDirectory] {
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: root)) ?? []
+        return names.sorted().map { RunDirectory(path: "\(root)/\($0)") }
+            .filter { FileManager.default.fileExists(atPath: $0.recordPath) }
+    }
+}
+
+/// What `nicbed up` started, so later commands find the nodes.
+public struct RunRecord: Codable, Sendable, Equatable {
+    public struct Node: Codable, Sendable, Equatable {
+        public var name: String
+        public var kind: String
+        public var pid: Int32
+        public var socket: String
+        public var log: String
+    }
+
+    public var name: String
+    public var topology: String
+    public var basePort: UInt16
+    public var capture: Bool
+    public var nodes: [Node]
+}
+
+public struct OrchestratorError: Error, CustomStringConvertible {
+    public let description: String
+    public init(_ description: String) { self.description = description }
+}

@@ -1,0 +1,50 @@
+import ArgumentParser
+import Foundation
+import Testbed
+#if canImport(Glibc)
+import Glibc
+#endif
+
+struct Exec: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Run a command inside a node: ping, stats, addr.",
+        discussion: """
+        Examples:
+          nicbed exec h1 ping -c 5 10.0.0.2
+          nicbed exec h1 stats --json
+          nicbed exec h1 addr
+        """)
+
+    @Option(name: .customLong("run"), help: "The topology the node belongs to, when several are running.")
+    var topologyName: String?
+
+    @Argument(help: "The node's name.")
+    var node: String
+
+    @Argument(parsing: .captureForPassthrough, help: "The command and its arguments.")
+    var command: [String] = []
+
+    func run() throws {
+        let target: RunRecord.Node
+        do { target = try Orchestrator.locate(node: node, runName: topologyName) } catch let error as OrchestratorError {
+            throw Failure(error.description)
+        }
+        let arguments = command.first == "--" ? Array(command.dropFirst()) : command
+        let status: Int32
+        do {
+            status = try ControlClient.send(ControlRequest(command: .exec, arguments: arguments), to: target.socket) { response in
+                if let line = response.output { StandardStreams.output(line) }
+                if let line = response.error { StandardStreams.error(line) }
+            }
+        } catch {
+            throw Failure("\(node): \(error.description)")
+        }
+        if status != 0 { throw ExitCode(status) }
+    }
+}
+
+/// Unbuffered line output, so `nicbed exec h1 ping` shows each reply as it arrives.
+enum StandardStreams {
+    static func output(_ line: String) { FileHandle.standardOutput.write(Data((line + "\n").utf8)) }
+    static func error(_ line: String) { FileHandle.standardError.write(Data((line + "\n").utf8)) }
+}

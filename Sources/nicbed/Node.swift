@@ -1,0 +1,43 @@
+import ArgumentParser
+import Logging
+import Testbed
+import Topology
+
+struct Node: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Run one node of a topology in this process (what `nicbed up` starts for each node).")
+
+    @Option(help: "The topology file.")
+    var topology: String
+
+    @Option(help: "The node's name in the topology.")
+    var name: String
+
+    @Option(help: "The run directory for the control socket, log and captures (default: $NICBED_RUN_ROOT/<topology name>).")
+    var runDir: String?
+
+    @Option(help: "First underlay UDP port, overriding the file's.")
+    var basePort: UInt16?
+
+    @Flag(help: "Record every frame of every interface to pcap files in the run directory.")
+    var capture = false
+
+    func run() throws {
+        let model: Topology
+        do { model = try Topology.load(path: topology, basePortOverride: basePort) } catch {
+            throw Failure(error.description)
+        }
+        let directory = runDir.map(RunDirectory.init(path:)) ?? RunDirectory(topologyName: model.name)
+        try directory.create()
+        LoggingSystem.bootstrap(StreamLogHandler.standardError)
+        var logger = Logger(label: "nicbed.node.\(name)")
+        logger.logLevel = .info
+        do {
+            let node = try HostNode(topology: model, name: name, runDirectory: directory, capture: capture, logger: logger)
+            try node.run()
+        } catch {
+            logger.error("node \(name) failed: \(error)")
+            throw ExitCode(1)
+        }
+    }
+}

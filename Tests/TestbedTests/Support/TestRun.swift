@@ -1,0 +1,77 @@
+import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// One multi-process test's world: its own run root (so tests never see each other's nodes)
+/// and its own free underlay ports. `down` runs on every exit path through `finish`.
+final class TestRun {
+    let root: String
+    let basePort: UInt16
+
+    init(ports: Int = 2) throws {
+        root = try Self.makeRoot()
+        basePort = try FreePorts.find(count: ports)
+    }
+
+    var environment: [String: String] { ["NICBED_RUN_ROOT": root] }
+
+    @discardableResult
+    func nicbed(_ arguments: String...) throws -> CommandResult {
+        try CommandRunner.run(Environment.nicbed, arguments, environment: environment)
+    }
+
+    func up(_ topology: String, _ extra: [String] = []) throws -> CommandResult {
+        try CommandRunner.run(Environment.nicbed,
+                              ["up", Environment.repository.appendingPathComponent(topology).path, "--base-port", String(basePort)] + extra,
+                              environment: environment)
+    }
+
+    /// Pids of node processes that belong to this run (their command line names its root).
+    func nodeProcesses() -> [Int32] {
+        let entries = (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []
+        return entries.compactMap(Int32.init).filter { pid in
+            guard let data = FileManager.default.contents(atPath: "/proc/\(pid)/cmdline") else { return false }
+            let arguments = data.split(separator: 0).map { String(decoding: $0, as: UTF8.self) }
+            return arguments.contains("node") && arguments.contains { $0.hasPrefix(root) }
+        }
+    }
+
+    func finish() {
+        _ = try? nicbed("down")
+        for pid in nodeProcesses() { kill(pid, SIGKILL) }
+        try? FileManager.default.removeItem(atPath: root)
+    }
+
+    static func makeRoot() throws -> String {
+        var template = Array("/tmp/nbt-XXXXXX".utf8CString)
+        guard let made = mkdtemp(&template) else { throw POSIXError(.EIO) }
+        return String(cString: made)
+    }
+}
+
+/// Finds `count` consecutive UDP ports that are free right now on 127.0.0.1.
+enum FreePorts {
+    static func find(count: Int) throws -> UInt16 {
+        for _ in 0..<200 {
+            let base = UInt16.random(in: 20_000...60_000) & ~1
+            let sockets = (0..<count).map { bindUDP(port: base + UInt16($0)) }
+            sockets.forEach { if $0 >= 0 { close($0) } }
+            if sockets.allSatisfy({ $0 >= 0 }) { return base }
+        }
+        throw POSIXError(.EADDRINUSE)
+    }
+
+    static func bindUDP(port: UInt16) -> Int32 {
+        let fd = socket(AF_INET, Int32(SOCK_DGRAM.rawValue), 0)
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_port = port.bigEndian
+        address.sin_addr.s_addr = UInt32(0x7f00_0001).bigEndian
+        let result = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+        }
+        if result != 0 { close(fd); return -1 }
+        return fd
+    }
+}
