@@ -1,0 +1,189 @@
+import Foundation
+import Testing
+import Testbed
+import Wire
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// A node must never fall over on what arrives from the network. Here the test plays h2:
+/// it owns h2's underlay port, so every datagram comes from the configured peer and reaches
+/// the VXLAN, Ethernet, ARP, IPv4 and ICMP parsers instead of the foreign-source filter.
+@Suite("a node under random datagrams", .serialized)
+struct NodeSurvivesGarbage {
+    static let h1MAC = MACAddress(2, 0, 0, 0, 1, 0)
+    static let fakeMAC = MACAddress(2, 0, 0, 0, 2, 0)
+    static let h1 = IPv4Address(10, 0, 0, 1)
+    static let h2 = IPv4Address(10, 0, 0, 2)
+
+    @Test func hundredThousandRandomDatagramsThenPing() throws {
+        let run = try TestRun()
+        defer { run.finish() }
+        let peer = FreePorts.bindUDP(port: run.basePort + 1)
+        try #require(peer >= 0)
+        defer { close(peer) }
+        var timeout = timeval(tv_sec: 0, tv_usec: 200_000)
+        setsockopt(peer, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
+
+        let node = Process()
+        node.executableURL = URL(fileURLWithPath: Environment.nicbed)
+        node.arguments = ["node", "--topology", Environment.repository.appendingPathComponent("topologies/pair.yaml").path,
+                          "--name", "h1", "--run-dir", "\(run.root)/pair", "--base-port", String(run.basePort)]
+        node.environment = run.environment
+        node.standardOutput = FileHandle.nullDevice
+        node.standardError = FileHandle.nullDevice
+        try node.run()
+        defer { node.terminate(); node.waitUntilExit() }
+        try #require(waitForSocket("\(run.root)/pair/h1.sock"))
+
+        var random = SplitMix64(seed: 0x6e69_6362_6564)
+        let valid = Self.validFrames()
+        for index in 0..<100_000 {
+            let datagram = Self.garbage(&random, from: valid)
+            send(peer, datagram, to: run.basePort)
+            // Pace the burst so the kernel's socket buffer, not the node, is never the one dropping.
+            if index % 500 == 499 { usleep(2_000) }
+        }
+        #expect(node.isRunning, "the node died under random input")
+
+        // Still alive and correct: ARP for h1, then an echo request, each answered.
+        var answered = false
+        for attempt in 0..<20 where !answered {
+            send(peer, Self.vxlan(Self.arpRequest()), to: run.basePort)
+            send(peer, Self.vxlan(Self.echoRequest(sequence: UInt16(attempt))), to: run.basePort)
+            answered = receiveEchoReply(peer, identifier: 0xbeef)
+        }
+        #expect(answered, "no echo reply after the random datagrams")
+        #expect(node.isRunning)
+
+        // The counters show the garbage reached the parsers and was refused there.
+        // The node runs without `up`, so there is no run record: talk to its socket directly.
+        var output = ""
+        let status = try ControlClient.send(ControlRequest(command: .exec, arguments: ["stats", "--json"]),
+                                            to: "\(run.root)/pair/h1.sock") { output += $0.output ?? "" }
+        #expect(status == 0)
+        let json = try JSONSerialization.jsonObject(with: Data(output.utf8)) as? [String: Any]
+        let port = (json?["ports"] as? [String: Any])?["h1:eth0"] as? [String: Int]
+        let stack = json?["stack"] as? [String: Int]
+        #expect((port?["receivedDatagrams"] ?? 0) > 90_000)
+        #expect((port?["droppedBadEncapsulation"] ?? 0) > 1_000)
+        #expect((port?["droppedWrongVNI"] ?? 0) > 1_000)
+        #expect((stack?["droppedMalformed"] ?? 0) > 1_000)
+        #expect((stack?["droppedBadChecksum"] ?? 0) > 1_000)
+    }
+
+    func waitForSocket(_ path: String) -> Bool {
+        for _ in 0..<200 {
+            if FileManager.default.fileExists(atPath: path) { return true }
+            usleep(25_000)
+        }
+        return false
+    }
+
+    func send(_ fd: Int32, _ bytes: [UInt8], to port: UInt16) {
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_port = port.bigEndian
+        address.sin_addr.s_addr = UInt32(0x7f00_0001).bigEndian
+        _ = bytes.withUnsafeBytes { raw in
+            withUnsafePointer(to: &address) {
+                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                    sendto(fd, raw.baseAddress, raw.count, 0, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
+                }
+            }
+        }
+    }
+
+    /// Reads datagrams until an echo reply with our identifier arrives or the socket times out.
+    func receiveEchoReply(_ fd: Int32, identifier: UInt16) -> Bool {
+        var buffer = [UInt8](repeating: 0, count: 65_536)
+        for _ in 0..<10_000 {
+            let count = buffer.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, 0) }
+            guard count > 0 else { return false }
+            let found: Bool = buffer.withUnsafeBytes { raw in
+                let bytes = UnsafeRawBufferPointer(rebasing: raw[..<count])
+                guard let vxlan = try? VXLANHeaderView(checking: bytes),
+                      let ethernet = try? EthernetFrameView(checking: vxlan.frame), ethernet.etherType == EtherType.ipv4,
+                      let ip = try? IPv4PacketView(checking: ethernet.payload),
+                      let icmp = try? ICMPv4MessageView(checking: ip.payload),
+                      case let .echoReply(id, _, _)? = try? ICMPv4Repr.parse(icmp) else { return false }
+                return id == identifier
+            }
+            if found { return true }
+        }
+        return false
+    }
+
+    static func vxlan(_ frame: [UInt8], vni: UInt32 = 1) -> [UInt8] {
+        var header = [UInt8](repeating: 0, count: 8)
+        header.withUnsafeMutableBytes { VXLANRepr(vni: vni).emit(into: $0) }
+        return header + frame
+    }
+
+    static func arpRequest() -> [UInt8] {
+        var frame = [UInt8](repeating: 0, count: 42)
+        frame.withUnsafeMutableBytes { b in
+            EthernetRepr(destination: .broadcast, source: fakeMAC, etherType: EtherType.arp).emit(into: b)
+            ARPRepr(operation: .request, senderHardware: fakeMAC, senderProtocol: h2, targetHardware: .zero, targetProtocol: h1)
+                .emit(into: UnsafeMutableRawBufferPointer(rebasing: b[14...]))
+        }
+        return frame
+    }
+
+    static func echoRequest(sequence: UInt16) -> [UInt8] {
+        let icmp = ICMPv4Repr.echoRequest(identifier: 0xbeef, sequenceNumber: sequence, data: Array(0..<32))
+        var frame = [UInt8](repeating: 0, count: 14 + 20 + icmp.length)
+        frame.withUnsafeMutableBytes { b in
+            EthernetRepr(destination: h1MAC, source: fakeMAC, etherType: EtherType.ipv4).emit(into: b)
+            let ip = UnsafeMutableRawBufferPointer(rebasing: b[14...])
+            IPv4Repr(source: h2, destination: h1, protocolNumber: IPProtocol.icmp, payloadLength: icmp.length).emit(into: ip)
+            icmp.emit(into: UnsafeMutableRawBufferPointer(rebasing: ip[20...]))
+        }
+        return frame
+    }
+
+    /// Well-formed frames to mutate, so random damage lands deep in each parser.
+    static func validFrames() -> [[UInt8]] {
+        var udp = [UInt8](repeating: 0, count: 14 + 20 + 8 + 16)
+        udp.withUnsafeMutableBytes { b in
+            EthernetRepr(destination: h1MAC, source: fakeMAC, etherType: EtherType.ipv4).emit(into: b)
+            let ip = UnsafeMutableRawBufferPointer(rebasing: b[14...])
+            IPv4Repr(source: h2, destination: h1, protocolNumber: IPProtocol.udp, payloadLength: 24).emit(into: ip)
+            UDPRepr(sourcePort: 5000, destinationPort: 53, payloadLength: 16).emit(into: UnsafeMutableRawBufferPointer(rebasing: ip[20...]), source: h2, destination: h1)
+        }
+        return [arpRequest(), echoRequest(sequence: 1), udp]
+    }
+
+    static func garbage(_ random: inout SplitMix64, from valid: [[UInt8]]) -> [UInt8] {
+        switch random.next() % 4 {
+        case 0:
+            return (0..<Int(random.next() % 1600)).map { _ in UInt8(truncatingIfNeeded: random.next()) }
+        case 1:
+            // Right framing, wrong link: must be dropped by VNI.
+            return vxlan(valid[Int(random.next() % 3)], vni: UInt32(2 + random.next() % 1000))
+        default:
+            var frame = valid[Int(random.next() % UInt64(valid.count))]
+            for _ in 0..<(1 + random.next() % 4) {
+                let position = Int(random.next() % UInt64(frame.count))
+                // Keep the Ethernet header addressed to h1 half the time, so damage lands above it.
+                if position < 14 && random.next() % 2 == 0 { continue }
+                frame[position] = UInt8(truncatingIfNeeded: random.next())
+            }
+            if random.next() % 4 == 0 { frame = Array(frame.prefix(Int(random.next() % UInt64(frame.count + 1)))) }
+            return vxlan(frame)
+        }
+    }
+}
+
+/// A small seeded generator (SplitMix64): the same seed gives the same garbage every run.
+struct SplitMix64 {
+    var state: UInt64
+    init(seed: UInt64) { state = seed }
+    mutating func next() -> UInt64 {
+        state &+= 0x9e37_79b9_7f4a_7c15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xbf58_476d_1ce4_e5b9
+        z = (z ^ (z >> 27)) &* 0x94d0_49bb_1331_11eb
+        return z ^ (z >> 31)
+    }
+}
