@@ -1,0 +1,38 @@
+import Wire
+
+/// A value together with the place it was written, kept until the checks that compare values
+/// with each other have had the chance to point at it.
+struct Written<Value> {
+    var value: Value
+    var field: YAMLField
+}
+
+/// The file as written: each value checked on its own, nothing yet checked against the
+/// rest, and nothing assigned.
+struct TopologyDraft {
+    var name: String
+    var underlayHost: String
+    var basePort: UInt16
+    var nodes: [NodeDraft]
+    var links: [LinkDraft]
+}
+
+struct NodeDraft {
+    var name: Written<String>
+    var kind: NodeKind
+    var gateway: Written<IPv4Address>?
+    var interfaces: [InterfaceDraft]
+}
+
+struct InterfaceDraft {
+    var name: Written<String>
+    var address: Written<IPv4Interface>?
+    var mac: Written<MACAddress>?
+}
+
+struct LinkDraft {
+    var id: Int
+    var field: YAMLField
+    var a: Written<Endpoint>
+    var b: Written<Endpoint>
+}

@@ -1,0 +1,40 @@
+import Foundation
+
+extension Topology {
+    /// Reads and validates the topology file at `path`.
+    ///
+    /// `basePortOverride` replaces `defaults.underlay.base_port`, so that tests and several
+    /// runs of one file can share a machine without their underlay ports clashing.
+    public static func load(path: String, basePortOverride: UInt16? = nil) throws(TopologyError) -> Topology {
+        func failure(_ problem: String) -> TopologyError {
+            TopologyError(file: path, line: 0, column: 0, field: "",
+                          message: "\(problem); accepted: a readable UTF-8 YAML topology file, e.g. topologies/pair.yaml")
+        }
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
+            throw failure("no such file")
+        }
+        guard !isDirectory.boolValue else { throw failure("is a directory") }
+        let data: Data
+        do {
+            data = try Data(contentsOf: URL(fileURLWithPath: path))
+        } catch {
+            throw failure("cannot be read: \(error.localizedDescription)")
+        }
+        guard let text = String(data: data, encoding: .utf8) else { throw failure("is not UTF-8 text") }
+        return try parse(yaml: text, sourcePath: path, basePortOverride: basePortOverride)
+    }
+
+    /// Validates topology text; `sourcePath` names the file in errors and in the result.
+    public static func parse(yaml: String, sourcePath: String,
+                             basePortOverride: UInt16? = nil) throws(TopologyError) -> Topology {
+        guard let root = try YAMLDocument.compose(yaml, file: sourcePath) else {
+            throw TopologyError(file: sourcePath, line: 0, column: 0, field: "",
+                                message: "holds no YAML document; accepted: a mapping with keys name, nodes, links and optionally defaults")
+        }
+        let draft = try TopologyParser(basePortOverride: basePortOverride)
+            .parse(YAMLField(node: root, path: "", file: sourcePath))
+        let cabling = try Cabling(draft)
+        return try AddressPlan(draft, cabling: cabling, sourcePath: sourcePath).topology
+    }
+}

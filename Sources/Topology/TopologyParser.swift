@@ -1,0 +1,197 @@
+import Wire
+
+/// Reads the YAML tree into a `TopologyDraft`, checking each field's shape and value on its
+/// own. Checks that relate fields to each other belong to `Cabling` and `AddressPlan`.
+struct TopologyParser {
+    static let defaultUnderlayHost = "127.0.0.1"
+    static let defaultBasePort: UInt16 = 47100
+    /// Ports below 1024 need privileges; the top leaves room for a few links' worth of pairs.
+    static let basePortRange: ClosedRange<UInt16> = 1024...65000
+
+    private enum Accepted {
+        static let document = "a mapping with keys name, nodes, links and optionally defaults"
+        static let defaults = "a mapping with key underlay"
+        static let underlay = "a mapping with keys host and base_port, e.g. {host: 127.0.0.1, base_port: 47100}"
+        static let host = "an IPv4 address A.B.C.D or a host name"
+        static let basePort = "an integer in \(basePortRange)"
+        static let nodes = "a mapping of node name to node, e.g. h1: {kind: host}"
+        static let node = "a mapping with key kind and optionally gateway, interfaces"
+        static let kind = NodeKind.allCases.map(\.rawValue).joined(separator: ", ")
+        static let gateway = "an IPv4 address A.B.C.D"
+        static let interfaces = "a mapping of interface name to interface, e.g. eth0: {address: 10.0.0.1/24}"
+        static let interface = "a mapping with optional keys address, mac"
+        static let address = "A.B.C.D/N with N in 0...32"
+        static let hostAddress = "a unicast host address, not 0.x.x.x, 127.x.x.x, 224.0.0.0 and above, nor the network or broadcast address of its subnet"
+        static let mac = "six hex pairs aa:bb:cc:dd:ee:ff"
+        static let unicastMAC = "a unicast MAC, whose first octet is even, e.g. 02:00:00:00:01:00"
+        static let links = "a sequence of links, e.g. - endpoints: [h1:eth0, h2:eth0]"
+        static let link = "a mapping with key endpoints"
+        static let endpoints = "exactly two endpoints, [node:iface, node:iface]"
+        static let endpoint = "node:iface, e.g. h1:eth0"
+    }
+
+    let basePortOverride: UInt16?
+
+    func parse(_ root: YAMLField) throws(TopologyError) -> TopologyDraft {
+        let document = try root.fields(accepting: ["name", "defaults", "nodes", "links"],
+                                       accepted: Accepted.document)
+        let name = try topologyName(try document.required("name", accepted: Names.topologyAccepted))
+        var host = Self.defaultUnderlayHost
+        var basePort = Self.defaultBasePort
+        if let defaults = document.optional("defaults") {
+            let fields = try defaults.fields(accepting: ["underlay"], accepted: Accepted.defaults)
+            if let underlay = fields.optional("underlay") {
+                let fields = try underlay.fields(accepting: ["host", "base_port"], accepted: Accepted.underlay)
+                if let field = fields.optional("host") { host = try underlayHost(field) }
+                if let field = fields.optional("base_port") { basePort = try self.basePort(field) }
+            }
+        }
+        if let basePortOverride {
+            guard Self.basePortRange.contains(basePortOverride) else {
+                throw TopologyError(file: root.file, line: 0, column: 0, field: "defaults.underlay.base_port",
+                                    message: "the override \(basePortOverride) is out of range; accepted: \(Accepted.basePort)")
+            }
+            basePort = basePortOverride
+        }
+        let nodesField = try document.required("nodes", accepted: Accepted.nodes)
+        let entries = try nodesField.entries(accepted: Accepted.nodes)
+        guard !entries.isEmpty else { throw nodesField.error("has no nodes", accepted: Accepted.nodes) }
+        var nodes: [NodeDraft] = []
+        for entry in entries { nodes.append(try node(entry)) }
+        let linksField = try document.required("links", accepted: Accepted.links)
+        var links: [LinkDraft] = []
+        for (index, item) in try linksField.sequence(accepted: Accepted.links).enumerated() {
+            links.append(try link(item, id: index + 1))
+        }
+        return TopologyDraft(name: name, underlayHost: host, basePort: basePort, nodes: nodes, links: links)
+    }
+
+    private func topologyName(_ field: YAMLField) throws(TopologyError) -> String {
+        let name = try field.string(accepted: Names.topologyAccepted)
+        guard Names.isTopologyName(name) else {
+            throw field.error("'\(name)' is not a topology name", accepted: Names.topologyAccepted)
+        }
+        return name
+    }
+
+    private func underlayHost(_ field: YAMLField) throws(TopologyError) -> String {
+        let host = try field.string(accepted: Accepted.host)
+        guard IPv4Address(host) != nil || Names.isHostName(host) else {
+            throw field.error("'\(host)' is neither an IPv4 address nor a host name", accepted: Accepted.host)
+        }
+        return host
+    }
+
+    private func basePort(_ field: YAMLField) throws(TopologyError) -> UInt16 {
+        let text = try field.string(accepted: Accepted.basePort)
+        guard let port = UInt16(text), Self.basePortRange.contains(port) else {
+            let digits = text.drop { $0 == "-" }
+            let isInteger = !digits.isEmpty && digits.allSatisfy { ("0"..."9").contains($0) }
+            throw field.error("'\(text)' is \(isInteger ? "out of range" : "not an integer")",
+                              accepted: Accepted.basePort)
+        }
+        return port
+    }
+
+    private func node(_ entry: YAMLEntry) throws(TopologyError) -> NodeDraft {
+        guard Names.isNodeName(entry.name) else {
+            throw entry.key.error("'\(entry.name)' is not a node name", accepted: Names.nodeAccepted)
+        }
+        let fields = try entry.value.fields(accepting: ["kind", "gateway", "interfaces"], accepted: Accepted.node)
+        let kindField = try fields.required("kind", accepted: Accepted.kind)
+        let kindName = try kindField.string(accepted: Accepted.kind)
+        guard let kind = NodeKind(rawValue: kindName) else {
+            throw kindField.error("'\(kindName)' is not a node kind", accepted: Accepted.kind)
+        }
+        var gateway: Written<IPv4Address>?
+        if let field = fields.optional("gateway") {
+            let text = try field.string(accepted: Accepted.gateway)
+            guard let address = IPv4Address(text) else {
+                throw field.error("'\(text)' is not an IPv4 address", accepted: Accepted.gateway)
+            }
+            gateway = Written(value: address, field: field)
+        }
+        var interfaces: [InterfaceDraft] = []
+        if let field = fields.optional("interfaces") {
+            for entry in try field.entries(accepted: Accepted.interfaces) {
+                interfaces.append(try interface(entry))
+            }
+        }
+        return NodeDraft(name: Written(value: entry.name, field: entry.key), kind: kind,
+                         gateway: gateway, interfaces: interfaces)
+    }
+
+    private func interface(_ entry: YAMLEntry) throws(TopologyError) -> InterfaceDraft {
+        guard Names.isInterfaceName(entry.name) else {
+            throw entry.key.error("'\(entry.name)' is not an interface name", accepted: Names.interfaceAccepted)
+        }
+        var draft = InterfaceDraft(name: Written(value: entry.name, field: entry.key))
+        // `eth0:` alone declares the interface and leaves everything to the plan.
+        if entry.value.isNull { return draft }
+        let fields = try entry.value.fields(accepting: ["address", "mac"], accepted: Accepted.interface)
+        if let field = fields.optional("address") {
+            let text = try field.string(accepted: Accepted.address)
+            guard let address = IPv4Interface(text) else {
+                throw field.error("'\(text)' is not an IPv4 address with prefix length", accepted: Accepted.address)
+            }
+            if let problem = Self.hostAddressProblem(address) {
+                throw field.error("'\(text)' \(problem)", accepted: Accepted.hostAddress)
+            }
+            draft.address = Written(value: address, field: field)
+        }
+        if let field = fields.optional("mac") {
+            let text = try field.string(accepted: Accepted.mac)
+            guard let mac = MACAddress(text) else {
+                throw field.error("'\(text)' is not a MAC address", accepted: Accepted.mac)
+            }
+            guard !mac.isMulticast else {
+                throw field.error("'\(text)' is a multicast MAC", accepted: Accepted.unicastMAC)
+            }
+            draft.mac = Written(value: mac, field: field)
+        }
+        return draft
+    }
+
+    /// Why an address cannot be given to an interface, if it cannot: these are the ones that
+    /// parse fine and then make ARP or forwarding misbehave in confusing ways.
+    static func hostAddressProblem(_ interface: IPv4Interface) -> String? {
+        let first = interface.address.value >> 24
+        if first == 0 { return "is in 0.0.0.0/8, which means 'this network'" }
+        if first == 127 { return "is a loopback address" }
+        if first >= 224 { return "is a multicast or reserved address" }
+        // /31 and /32 have no network or broadcast address (RFC 3021).
+        guard interface.prefixLength <= 30 else { return nil }
+        if interface.address == interface.network {
+            return "is the network address of \(interface.network)/\(interface.prefixLength)"
+        }
+        if interface.address == interface.directedBroadcast {
+            return "is the broadcast address of \(interface.network)/\(interface.prefixLength)"
+        }
+        return nil
+    }
+
+    private func link(_ item: YAMLField, id: Int) throws(TopologyError) -> LinkDraft {
+        let fields = try item.fields(accepting: ["endpoints"], accepted: Accepted.link)
+        let endpointsField = try fields.required("endpoints", accepted: Accepted.endpoints)
+        let items = try endpointsField.sequence(accepted: Accepted.endpoints)
+        guard items.count == 2 else {
+            throw endpointsField.error("has \(items.count) endpoint\(items.count == 1 ? "" : "s")",
+                                       accepted: Accepted.endpoints)
+        }
+        return LinkDraft(id: id, field: item, a: try endpoint(items[0]), b: try endpoint(items[1]))
+    }
+
+    private func endpoint(_ field: YAMLField) throws(TopologyError) -> Written<Endpoint> {
+        let text = try field.string(accepted: Accepted.endpoint)
+        let parts = text.split(separator: ":", omittingEmptySubsequences: false)
+        guard parts.count == 2, !parts[0].isEmpty, !parts[1].isEmpty else {
+            throw field.error("'\(text)' is not node:iface", accepted: Accepted.endpoint)
+        }
+        let interface = String(parts[1])
+        guard Names.isInterfaceName(interface) else {
+            throw field.error("'\(interface)' in '\(text)' is not an interface name",
+                              accepted: Names.interfaceAccepted)
+        }
+        return Written(value: Endpoint(node: String(parts[0]), interface: interface), field: field)
+    }
+}
