@@ -8,7 +8,7 @@ import Wire
 public final class NetworkStack {
     public let hostname: String
     public private(set) var interfaces: [Interface] = []
-    public private(set) var counters = StackCounters()
+    public internal(set) var counters = StackCounters()
     public private(set) var now: Instant
     public let defaultTimeToLive: UInt8 = 64
 
@@ -18,9 +18,21 @@ public final class NetworkStack {
     private var nextPingIdentifier: UInt16
     private var nextIdentification: UInt16 = 1
 
-    public init(hostname: String, now: Instant = .zero) {
+    // TCP (NetworkStack+TCP.swift).
+    public var tcpConfiguration = TCPConfiguration()
+    public internal(set) var tcpCounters = TCPStackCounters()
+    var tcpConnections: [FourTuple: TCPConnection] = [:]
+    var tcpListeners: [UInt16: TCPListener] = [:]
+    let isnGenerator: InitialSequenceNumbers
+    var nextEphemeralOffset: Int
+
+    /// `seed` keys the initial sequence numbers and picks the first ephemeral port: random in a
+    /// node process, fixed in a simulation so every run is the same.
+    public init(hostname: String, now: Instant = .zero, seed: UInt64 = 0) {
         self.hostname = hostname
         self.now = now
+        isnGenerator = InitialSequenceNumbers(seed: seed)
+        nextEphemeralOffset = Int(seed % 16_384)
         // Distinct nodes pick distinct ICMP identifiers, which makes captures easier to read.
         var hash: UInt16 = 0x4e42
         for byte in hostname.utf8 { hash = hash &* 31 &+ UInt16(byte) }
@@ -49,7 +61,7 @@ public final class NetworkStack {
 
     /// The earliest time `poll()` has work to do.
     public var nextDeadline: Instant? {
-        ([arp.nextDeadline] + pingSessions.map(\.nextDeadline)).compactMap { $0 }.min()
+        ([arp.nextDeadline, tcpNextDeadline] + pingSessions.map(\.nextDeadline)).compactMap { $0 }.min()
     }
 
     /// Runs what is due at `now`: ARP retries and give-ups, ping requests and timeouts.
@@ -72,6 +84,7 @@ public final class NetworkStack {
             }
         }
         pingSessions.removeAll { $0.isFinished }
+        pollTCP()
     }
 
     // MARK: - Ping
@@ -150,6 +163,7 @@ public final class NetworkStack {
         }
         switch header.protocolNumber {
         case IPProtocol.icmp: receiveICMP(view.payload, header: header, broadcast: isBroadcast)
+        case IPProtocol.tcp where !isBroadcast: receiveTCP(view.payload, header: header)
         default: counters.droppedUnsupportedProtocol += 1
         }
     }

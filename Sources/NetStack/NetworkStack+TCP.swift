@@ -1,0 +1,193 @@
+import Wire
+
+/// A TCP connection's identity from this host's side.
+struct FourTuple: Hashable {
+    var localAddress: IPv4Address
+    var localPort: UInt16
+    var remoteAddress: IPv4Address
+    var remotePort: UInt16
+}
+
+public enum SocketError: Error, Equatable, CustomStringConvertible {
+    case portInUse(UInt16)
+    case noRoute(IPv4Address)
+    case noEphemeralPort
+
+    public var description: String {
+        switch self {
+        case let .portInUse(port): return "port \(port) is already in use"
+        case let .noRoute(address): return "no route to \(address)"
+        case .noEphemeralPort: return "no free local port"
+        }
+    }
+}
+
+extension NetworkStack {
+    /// Listens for connections on `port` (RFC 9293 passive OPEN).
+    public func listen(port: UInt16, backlog: Int = 128) throws(SocketError) -> TCPListener {
+        guard tcpListeners[port] == nil else { throw .portInUse(port) }
+        let listener = TCPListener(port: port, backlog: backlog)
+        listener.stack = self
+        tcpListeners[port] = listener
+        return listener
+    }
+
+    func removeListener(_ listener: TCPListener) {
+        if tcpListeners[listener.port] === listener { tcpListeners[listener.port] = nil }
+    }
+
+    /// Opens a connection (active OPEN); `onEvent` reports `.connected` or the failure.
+    public func connect(to address: IPv4Address, port: UInt16, localPort: UInt16? = nil) throws(SocketError) -> TCPConnection {
+        guard let route = routing.route(to: address) else { throw .noRoute(address) }
+        let interface = interfaces[route.interface]
+        let source = interface.address.address
+        let chosenPort: UInt16
+        if let localPort {
+            chosenPort = localPort
+        } else {
+            guard let free = ephemeralPort(remote: address, remotePort: port, local: source) else { throw .noEphemeralPort }
+            chosenPort = free
+        }
+        let tuple = FourTuple(localAddress: source, localPort: chosenPort, remoteAddress: address, remotePort: port)
+        guard tcpConnections[tuple] == nil else { throw .portInUse(chosenPort) }
+        let connection = makeConnection(tuple, interface: interface)
+        tcpConnections[tuple] = connection
+        connection.open(now: now)
+        return connection
+    }
+
+    private func ephemeralPort(remote: IPv4Address, remotePort: UInt16, local: IPv4Address) -> UInt16? {
+        // RFC 6056 "simple port randomization" would also do; sequential from a seeded start is
+        // reproducible in simulation and spreads ports well enough.
+        for _ in 0..<16_384 {
+            let candidate = 49_152 + nextEphemeralOffset % 16_384
+            nextEphemeralOffset &+= 1
+            let port = UInt16(candidate)
+            let tuple = FourTuple(localAddress: local, localPort: port, remoteAddress: remote, remotePort: remotePort)
+            if tcpConnections[tuple] == nil && tcpListeners[port] == nil { return port }
+        }
+        return nil
+    }
+
+    func makeConnection(_ tuple: FourTuple, interface: Interface) -> TCPConnection {
+        let mss = tcpConfiguration.maximumSegmentSize ?? (interface.mtu - 40)
+        let iss = isnGenerator.next(local: tuple.localAddress, localPort: tuple.localPort,
+                                    remote: tuple.remoteAddress, remotePort: tuple.remotePort, now: now)
+        return TCPConnection(configuration: tcpConfiguration, local: (tuple.localAddress, tuple.localPort),
+                             remote: (tuple.remoteAddress, tuple.remotePort), iss: iss, mss: mss, now: now) { [unowned self] header, length, write in
+            self.sendTCP(header, payloadLength: length, from: tuple.localAddress, to: tuple.remoteAddress, writePayload: write)
+        }
+    }
+
+    func sendTCP(_ header: TCPHeaderRepr, payloadLength: Int, from source: IPv4Address, to destination: IPv4Address,
+                 writePayload: (UnsafeMutableRawBufferPointer) -> Void) {
+        let segmentLength = header.headerLength + payloadLength
+        let result = sendIPv4(to: destination, from: source, protocolNumber: IPProtocol.tcp, payloadLength: segmentLength) { segment in
+            header.emit(into: segment)
+            writePayload(UnsafeMutableRawBufferPointer(rebasing: segment[header.headerLength..<segmentLength]))
+            TCPHeaderRepr.fillChecksum(UnsafeMutableRawBufferPointer(rebasing: segment[..<segmentLength]),
+                                       source: source, destination: destination)
+        }
+        if result != .noRoute { tcpCounters.segmentsOut += 1 }
+    }
+
+    func receiveTCP(_ bytes: UnsafeRawBufferPointer, header ip: IPv4Repr) {
+        guard let view = try? TCPSegmentView(checking: bytes) else {
+            counters.droppedMalformed += 1
+            return
+        }
+        guard view.checksumIsValid(source: ip.source, destination: ip.destination) else {
+            counters.droppedBadChecksum += 1
+            return
+        }
+        guard let segment = try? TCPHeaderRepr.parse(view) else {
+            counters.droppedMalformed += 1
+            return
+        }
+        tcpCounters.segmentsIn += 1
+        let tuple = FourTuple(localAddress: ip.destination, localPort: segment.destinationPort,
+                              remoteAddress: ip.source, remotePort: segment.sourcePort)
+        if let connection = tcpConnections[tuple] {
+            if connection.state == .timeWait && mayReuseTimeWait(connection, for: segment) {
+                connection.terminate(nil)
+                tcpConnections[tuple] = nil
+            } else {
+                connection.handle(segment, payload: view.payload, now: now)
+                if connection.isFinished { tcpConnections[tuple] = nil }
+                return
+            }
+        }
+        if let listener = tcpListeners[segment.destinationPort] {
+            acceptOnListener(listener, segment: segment, tuple: tuple, payloadLength: view.payload.count)
+            return
+        }
+        // CLOSED (RFC 9293 §3.10.7.1): answer anything but a RST with a RST.
+        tcpCounters.resetsForClosedPorts += 1
+        replyWithReset(to: segment, tuple: tuple, payloadLength: view.payload.count)
+    }
+
+    /// RFC 6191 / RFC 1122 §4.2.2.13: a new SYN may take over a 4-tuple in TIME-WAIT when its
+    /// sequence number (or timestamp) is beyond what the old connection used.
+    private func mayReuseTimeWait(_ connection: TCPConnection, for segment: TCPHeaderRepr) -> Bool {
+        guard segment.flags.contains(.syn), !segment.flags.contains(.ack), tcpListeners[segment.destinationPort] != nil else { return false }
+        if connection.timestampsEnabled, let ts = segment.options.timestamps {
+            return Int32(bitPattern: ts.value &- connection.tsRecent) > 0
+        }
+        return SequenceNumber(segment.sequenceNumber) > connection.rcvNxt
+    }
+
+    private func acceptOnListener(_ listener: TCPListener, segment: TCPHeaderRepr, tuple: FourTuple, payloadLength: Int) {
+        let flags = segment.flags
+        if flags.contains(.rst) { return }
+        if flags.contains(.ack) {
+            replyWithReset(to: segment, tuple: tuple, payloadLength: payloadLength)
+            return
+        }
+        guard flags.contains(.syn) else { return }
+        guard listener.hasRoom else {
+            listener.noteDroppedSYN()
+            tcpCounters.listenOverflows += 1
+            return
+        }
+        guard let route = routing.route(to: tuple.remoteAddress) else { return }
+        let connection = makeConnection(tuple, interface: interfaces[route.interface])
+        listener.adopt(connection)
+        tcpConnections[tuple] = connection
+        connection.accept(syn: segment, now: now)
+    }
+
+    private func replyWithReset(to segment: TCPHeaderRepr, tuple: FourTuple, payloadLength: Int) {
+        guard !segment.flags.contains(.rst) else { return }
+        let reply: TCPHeaderRepr
+        if segment.flags.contains(.ack) {
+            reply = TCPHeaderRepr(sourcePort: tuple.localPort, destinationPort: tuple.remotePort,
+                                  sequenceNumber: segment.acknowledgmentNumber, flags: [.rst], window: 0)
+        } else {
+            let length = payloadLength + (segment.flags.contains(.syn) ? 1 : 0) + (segment.flags.contains(.fin) ? 1 : 0)
+            reply = TCPHeaderRepr(sourcePort: tuple.localPort, destinationPort: tuple.remotePort, sequenceNumber: 0,
+                                  acknowledgmentNumber: segment.sequenceNumber &+ UInt32(length), flags: [.rst, .ack], window: 0)
+        }
+        sendTCP(reply, payloadLength: 0, from: tuple.localAddress, to: tuple.remoteAddress) { _ in }
+    }
+
+    /// Runs due TCP timers and forgets connections that have closed.
+    func pollTCP() {
+        for (tuple, connection) in tcpConnections {
+            if let deadline = connection.nextDeadline, deadline <= now { connection.poll(now: now) }
+            if connection.isFinished { tcpConnections[tuple] = nil }
+        }
+    }
+
+    var tcpNextDeadline: Instant? { tcpConnections.values.compactMap(\.nextDeadline).min() }
+
+    public var tcpConnectionCount: Int { tcpConnections.count }
+}
+
+/// Stack-wide TCP counts.
+public struct TCPStackCounters: Sendable, Equatable, Codable {
+    public var segmentsIn = 0
+    public var segmentsOut = 0
+    public var resetsForClosedPorts = 0
+    public var listenOverflows = 0
+    public init() {}
+}

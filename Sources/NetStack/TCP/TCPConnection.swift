@@ -1,0 +1,339 @@
+import Wire
+
+/// Writes one TCP segment: the header, and `payloadLength` bytes that the closure fills.
+/// The stack turns it into an IPv4 packet; tests capture it.
+public typealias TCPSegmentOutput = (_ header: TCPHeaderRepr, _ payloadLength: Int,
+                                     _ writePayload: (UnsafeMutableRawBufferPointer) -> Void) -> Void
+
+/// One TCP connection (a transmission control block, RFC 9293 §3.3.1) and its state machine.
+/// A pure function of (segment in, time now) → segments out: no sockets, no clock. The stack
+/// feeds it with `handle(_:payload:now:)` and `poll(now:)`; the application uses `send`,
+/// `receive`, `shutdown`, `close` and `abort`, and hears back through `onEvent`.
+public final class TCPConnection {
+    public let localAddress: IPv4Address
+    public let localPort: UInt16
+    public let remoteAddress: IPv4Address
+    public let remotePort: UInt16
+    public internal(set) var state: TCPState
+    public var onEvent: ((TCPEvent) -> Void)?
+    public internal(set) var error: TCPError?
+    public internal(set) var counters = TCPConnectionCounters()
+
+    let configuration: TCPConfiguration
+    let output: TCPSegmentOutput
+    var now: Instant
+
+    // Send sequence space (RFC 9293 §3.3.1).
+    let iss: SequenceNumber
+    var sndUna: SequenceNumber
+    var sndNxt: SequenceNumber
+    /// The highest sequence number sent so far (sndNxt goes back to sndUna after an RTO).
+    var sndMax: SequenceNumber
+    var sndWnd = 0
+    var sndWl1 = SequenceNumber(0)
+    var sndWl2 = SequenceNumber(0)
+    var maxSndWnd = 0
+    var sendBuffer: ByteRing
+    var finQueued = false
+    /// The sequence number our FIN takes, fixed once the application stops sending.
+    var finSequence = SequenceNumber(0)
+
+    // Receive sequence space.
+    var irs = SequenceNumber(0)
+    var rcvNxt = SequenceNumber(0)
+    var receiveBuffer: ByteRing
+    var reassembly: Reassembly
+    /// Right edge of the window we last advertised; it never moves left (RFC 9293 §3.8.6.2.2).
+    var rcvAdvertisedEdge = SequenceNumber(0)
+    var peerFinished = false
+
+    // Negotiated options.
+    /// Our MSS option value: the most payload we accept in one segment.
+    let localMSS: Int
+    /// Largest payload we send per segment, after the peer's MSS and our options.
+    var sendMSS: Int
+    var sendShift: UInt8 = 0
+    var receiveShift: UInt8 = 0
+    var offeredWindowScale: UInt8
+    var timestampsEnabled = false
+    var sackEnabled = false
+    var tsRecent: UInt32 = 0
+    var lastAckSent = SequenceNumber(0)
+    let timestampOffset: UInt32
+
+    // Timers: absent when not armed.
+    var retransmitDeadline: Instant?
+    var delayedAckDeadline: Instant?
+    var persistDeadline: Instant?
+    var keepAliveDeadline: Instant?
+    var timeWaitDeadline: Instant?
+    var finWait2Deadline: Instant?
+    var retransmitCount = 0
+    var persistBackoff = 0
+    var keepAliveProbesSent = 0
+    var rtt: RTTEstimator
+    /// A segment being timed without timestamps (Karn: never a retransmitted one).
+    var timedSegment: (sequence: SequenceNumber, sentAt: Instant)?
+
+    // Congestion control and loss recovery.
+    let congestion: any CongestionControl
+    var duplicateAcks = 0
+    var inRecovery = false
+    var recoveryPoint = SequenceNumber(0)
+    /// RFC 6582 "recover": fast retransmit is not re-entered for losses of the same window.
+    var recover: SequenceNumber
+    var highRetransmitted = SequenceNumber(0)
+    /// NewReno's cwnd inflation by dup ACKs (RFC 5681 §3.2 steps 3–4), kept apart from cwnd.
+    var inflation = 0
+    var scoreboard = SACKScoreboard()
+    var lastSendTime: Instant
+
+    // ACK scheduling.
+    var ackNow = false
+    var bytesSinceAck = 0
+
+    // The application's side.
+    var applicationClosed = false
+    var wantsWritable = false
+    weak var listener: TCPListener?
+
+    init(configuration: TCPConfiguration, local: (IPv4Address, UInt16), remote: (IPv4Address, UInt16),
+         iss: SequenceNumber, mss: Int, now: Instant, output: @escaping TCPSegmentOutput) {
+        self.configuration = configuration
+        localAddress = local.0
+        localPort = local.1
+        remoteAddress = remote.0
+        remotePort = remote.1
+        self.iss = iss
+        sndUna = iss
+        sndNxt = iss
+        sndMax = iss
+        recover = iss
+        self.now = now
+        lastSendTime = now
+        self.output = output
+        localMSS = mss
+        // Until the peer's MSS arrives, RFC 9293 §3.7.1's default of 536 holds.
+        sendMSS = min(536, mss)
+        sendBuffer = ByteRing(capacity: configuration.sendBufferSize)
+        receiveBuffer = ByteRing(capacity: configuration.receiveBufferSize)
+        reassembly = Reassembly(maximumRanges: configuration.maximumOutOfOrderRanges)
+        // The smallest shift that lets the buffer be advertised in 16 bits (RFC 7323 §2.3, at most 14).
+        var shift: UInt8 = 0
+        while shift < 14 && (configuration.receiveBufferSize >> Int(shift)) > 65_535 { shift += 1 }
+        offeredWindowScale = shift
+        rtt = RTTEstimator(initialRTO: configuration.initialRTO, minimumRTO: configuration.minimumRTO,
+                           maximumRTO: configuration.maximumRTO)
+        congestion = configuration.congestionControl.make(maximumSegmentSize: sendMSS)
+        timestampOffset = iss.rawValue &* 2_654_435_761
+        state = .closed
+    }
+
+    // MARK: - Application interface
+
+    /// Queues bytes for sending; returns how many fit in the send buffer. When that is fewer
+    /// than offered, `.writable` follows once space opens up.
+    public func send(_ bytes: UnsafeRawBufferPointer) -> Int {
+        guard state.canSend || state == .synSent || state == .synReceived, !finQueued else { return 0 }
+        let accepted = sendBuffer.append(bytes)
+        if accepted < bytes.count { wantsWritable = true }
+        if state.isSynchronized { transmitWhatIsAllowed() }
+        return accepted
+    }
+
+    public func send(_ bytes: [UInt8]) -> Int { bytes.withUnsafeBytes { send($0) } }
+
+    /// Free space in the send buffer.
+    public var sendSpace: Int { finQueued ? 0 : sendBuffer.freeSpace }
+    /// Bytes queued but not yet acknowledged by the peer.
+    public var unacknowledgedBytes: Int { sendBuffer.count }
+
+    /// Moves received bytes into `buffer`; returns how many. Zero with `isEndOfStream` means EOF.
+    public func receive(into buffer: UnsafeMutableRawBufferPointer) -> Int {
+        let before = advertisableWindow()
+        let count = receiveBuffer.read(into: buffer)
+        // Receiver-side SWS avoidance: announce a reopened window only once it grew by a useful amount.
+        if count > 0 && state.isSynchronized {
+            let after = advertisableWindow()
+            if before < after && after - before >= min(receiveBuffer.capacity / 2, localMSS) {
+                ackNow = true
+                transmitWhatIsAllowed()
+            }
+        }
+        return count
+    }
+
+    public var availableBytes: Int { receiveBuffer.count }
+    /// The peer has finished sending and everything it sent has been read.
+    public var isEndOfStream: Bool { peerFinished && receiveBuffer.isEmpty }
+
+    /// Half-close: no more data from us; the peer may go on sending (RFC 9293 CLOSE).
+    public func shutdown() {
+        switch state {
+        case .synSent, .listen, .closed:
+            terminate(nil)
+        case .synReceived, .established:
+            queueFIN()
+            state = .finWait1
+            transmitWhatIsAllowed()
+        case .closeWait:
+            queueFIN()
+            state = .lastAck
+            transmitWhatIsAllowed()
+        default:
+            break
+        }
+    }
+
+    private func queueFIN() {
+        finQueued = true
+        finSequence = dataStart + sendBuffer.count
+    }
+
+    /// Full close: like `shutdown`, and the application reads no more. Unread data makes it an
+    /// abort (RFC 2525 §2.17, as Linux does), so the peer learns its data was not consumed.
+    public func close() {
+        applicationClosed = true
+        if !receiveBuffer.isEmpty && state.isSynchronized {
+            abort()
+            return
+        }
+        shutdown()
+        if state == .finWait2 { finWait2Deadline = now + configuration.finWait2Timeout }
+    }
+
+    /// Drops the connection at once, telling the peer with RST.
+    public func abort() {
+        if state.isSynchronized || state == .synReceived {
+            emit(sequence: sndNxt, flags: [.rst], payloadLength: 0)
+        }
+        terminate(.aborted)
+    }
+
+    public var isFinished: Bool { state == .closed }
+
+    // MARK: - Opening
+
+    /// Active open: send SYN (RFC 9293 OPEN).
+    func open(now: Instant) {
+        self.now = now
+        state = .synSent
+        sndNxt = iss + 1
+        sndMax = sndNxt
+        sendSYN(acknowledging: false)
+        armRetransmit()
+    }
+
+    /// Passive open from a SYN the listener accepted.
+    func accept(syn: TCPHeaderRepr, now: Instant) {
+        self.now = now
+        irs = SequenceNumber(syn.sequenceNumber)
+        rcvNxt = irs + 1
+        negotiate(syn.options, synAck: false)
+        sndWnd = Int(syn.window) // never scaled in a SYN (RFC 7323 §2.2)
+        sndWl1 = irs
+        maxSndWnd = sndWnd
+        state = .synReceived
+        sndNxt = iss + 1
+        sndMax = sndNxt
+        sendSYN(acknowledging: true)
+        armRetransmit()
+    }
+
+    /// Applies the options of the peer's SYN (or SYN-ACK).
+    func negotiate(_ options: TCPOptions, synAck: Bool) {
+        if let mss = options.maximumSegmentSize { sendMSS = min(Int(mss), localMSS) } else { sendMSS = min(536, localMSS) }
+        // Window scaling only when both sides offered it (RFC 7323 §2.2); shifts above 14 are read as 14.
+        peerOfferedScale = options.windowScale != nil
+        if configuration.windowScaling, let peerShift = options.windowScale {
+            sendShift = min(peerShift, 14)
+            receiveShift = offeredWindowScale
+        } else {
+            sendShift = 0
+            receiveShift = 0
+        }
+        sackEnabled = configuration.selectiveAcknowledgments && options.sackPermitted
+        if configuration.timestamps, let ts = options.timestamps {
+            timestampsEnabled = true
+            tsRecent = ts.value
+        } else {
+            timestampsEnabled = false
+        }
+        // Timestamps take 12 bytes of every segment's option space (RFC 7323 §3.2 / RFC 6691).
+        if timestampsEnabled { sendMSS -= 12 }
+        sendMSS = max(sendMSS, 64)
+        congestion.maximumSegmentSize = sendMSS
+    }
+
+    func sendSYN(acknowledging: Bool) {
+        var options = TCPOptions(maximumSegmentSize: UInt16(clamping: localMSS))
+        let passive = acknowledging && state == .synReceived
+        // A SYN-ACK carries an option only if the SYN did (RFC 7323 §1.3, RFC 2018 §2).
+        if configuration.windowScaling && (!passive || peerOfferedScale) {
+            options.windowScale = offeredWindowScale
+        }
+        if configuration.selectiveAcknowledgments && (!passive || sackEnabled) { options.sackPermitted = true }
+        if configuration.timestamps && (!passive || timestampsEnabled) {
+            options.timestamps = (timestampNow, passive ? tsRecent : 0)
+        }
+        let flags: TCPFlags = acknowledging ? [.syn, .ack] : [.syn]
+        let window = UInt16(clamping: min(receiveBuffer.freeSpace, 65_535))
+        let header = TCPHeaderRepr(sourcePort: localPort, destinationPort: remotePort, sequenceNumber: iss.rawValue,
+                                   acknowledgmentNumber: acknowledging ? rcvNxt.rawValue : 0, flags: flags,
+                                   window: window, options: options)
+        if acknowledging {
+            lastAckSent = rcvNxt
+            rcvAdvertisedEdge = rcvNxt + Int(window)
+        }
+        counters.segmentsSent += 1
+        output(header, 0) { _ in }
+    }
+
+    /// Whether the peer's SYN offered window scaling (so our SYN-ACK may carry the option).
+    var peerOfferedScale = false
+
+    // MARK: - Ending
+
+    /// Leaves the connection for good and tells the application once.
+    func terminate(_ reason: TCPError?) {
+        guard state != .closed else { return }
+        state = .closed
+        if error == nil { error = reason }
+        retransmitDeadline = nil
+        delayedAckDeadline = nil
+        persistDeadline = nil
+        keepAliveDeadline = nil
+        timeWaitDeadline = nil
+        finWait2Deadline = nil
+        listener?.connectionEnded(self)
+        onEvent?(.closed(reason))
+    }
+
+    func enterTimeWait() {
+        state = .timeWait
+        retransmitDeadline = nil
+        persistDeadline = nil
+        keepAliveDeadline = nil
+        finWait2Deadline = nil
+        timeWaitDeadline = now + configuration.timeWaitDuration
+    }
+
+    /// Milliseconds for the timestamp option, offset per connection (RFC 7323 §5.4).
+    var timestampNow: UInt32 { UInt32(truncatingIfNeeded: now.nanoseconds / 1_000_000) &+ timestampOffset }
+}
+
+/// Per-connection counts, for tests and `stats`.
+public struct TCPConnectionCounters: Sendable, Equatable {
+    public var segmentsSent = 0
+    public var segmentsReceived = 0
+    public var bytesSent = 0
+    public var bytesRetransmitted = 0
+    public var retransmissionTimeouts = 0
+    public var fastRetransmits = 0
+    public var challengeACKs = 0
+    public var pawsRejected = 0
+    public var outOfWindowSegments = 0
+    public var outOfOrderDropped = 0
+    public var zeroWindowProbes = 0
+    public init() {}
+}

@@ -1,0 +1,56 @@
+import Wire
+
+/// A passive open on a port (RFC 9293 LISTEN). The backlog bounds half-open and not yet
+/// accepted connections together; a SYN beyond it is dropped, so the peer retries later
+/// instead of this host keeping state for a flood.
+public final class TCPListener {
+    public let port: UInt16
+    public let backlog: Int
+    /// Called when `accept()` has a connection to return.
+    public var onAcceptable: (() -> Void)?
+    public private(set) var droppedSYNs = 0
+
+    var halfOpen: [ObjectIdentifier: TCPConnection] = [:]
+    var ready: [TCPConnection] = []
+    weak var stack: NetworkStack?
+
+    init(port: UInt16, backlog: Int) {
+        self.port = port
+        self.backlog = max(1, backlog)
+    }
+
+    /// The next established connection, if any.
+    public func accept() -> TCPConnection? {
+        ready.isEmpty ? nil : ready.removeFirst()
+    }
+
+    public var pendingConnections: Int { ready.count }
+
+    var hasRoom: Bool { halfOpen.count + ready.count < backlog }
+
+    func noteDroppedSYN() { droppedSYNs += 1 }
+
+    func adopt(_ connection: TCPConnection) {
+        halfOpen[ObjectIdentifier(connection)] = connection
+        connection.listener = self
+    }
+
+    func connectionEstablished(_ connection: TCPConnection) {
+        halfOpen[ObjectIdentifier(connection)] = nil
+        connection.listener = nil
+        ready.append(connection)
+        onAcceptable?()
+    }
+
+    func connectionEnded(_ connection: TCPConnection) {
+        halfOpen[ObjectIdentifier(connection)] = nil
+    }
+
+    /// Stops listening; connections not yet accepted are reset.
+    public func close() {
+        for connection in ready + Array(halfOpen.values) { connection.abort() }
+        ready.removeAll()
+        halfOpen.removeAll()
+        stack?.removeListener(self)
+    }
+}

@@ -1,0 +1,107 @@
+import NetStack
+import SmartNIC
+import Wire
+
+/// Stacks in one process, joined by in-memory links with seeded impairments, under a virtual
+/// clock (DESIGN.md §6 layer 2). The very NIC ports and stacks that run in node processes run
+/// here; only the socket and the clock are replaced. Every run is reproducible from its seed.
+public final class SimulatedNetwork {
+    public private(set) var now = Instant.zero
+    public private(set) var stacks: [NetworkStack] = []
+    private var events = EventQueue<(port: NICPort, bytes: [UInt8])>()
+    private var links: [SimulatedLink] = []
+    private var nextUnderlayPort: UInt16 = 1
+    private var random: SeededRandom
+    /// Frames in flight, for a bound on memory in long runs.
+    public var framesInFlight: Int { events.count }
+
+    public init(seed: UInt64) { random = SeededRandom(seed: seed) }
+
+    /// Adds a host stack; its ISNs and ephemeral ports come from the network's seed.
+    public func addHost(_ name: String, configuration: TCPConfiguration = TCPConfiguration()) -> NetworkStack {
+        let stack = NetworkStack(hostname: name, now: now, seed: random.next())
+        stack.tcpConfiguration = configuration
+        stacks.append(stack)
+        return stack
+    }
+
+    /// Cables two stacks together with an interface on each, impaired independently per direction.
+    @discardableResult
+    public func link(_ a: NetworkStack, _ addressA: IPv4Interface, _ b: NetworkStack, _ addressB: IPv4Interface,
+                     aToB: Impairments = .none, bToA: Impairments = .none, mtu: Int = 1500) -> SimulatedLink {
+        let id = UInt32(links.count + 1)
+        let underlayA = UnderlayAddress(ipv4: 0x7f00_0001, port: nextUnderlayPort)
+        let underlayB = UnderlayAddress(ipv4: 0x7f00_0001, port: nextUnderlayPort + 1)
+        nextUnderlayPort += 2
+        let portA = NICPort(name: "\(a.hostname):eth\(a.interfaces.count)", linkID: id, peer: underlayB)
+        let portB = NICPort(name: "\(b.hostname):eth\(b.interfaces.count)", linkID: id, peer: underlayA)
+        let link = SimulatedLink(id: id, portA: portA, portB: portB,
+                                 aToB: FaultInjector(impairments: aToB, seed: random.next()),
+                                 bToA: FaultInjector(impairments: bToA, seed: random.next()))
+        links.append(link)
+        a.addInterface(name: "eth\(a.interfaces.count)", mac: MACAddress(2, 0, 0, UInt8(id), 0, 1), address: addressA, port: portA, mtu: mtu)
+        b.addInterface(name: "eth\(b.interfaces.count)", mac: MACAddress(2, 0, 0, UInt8(id), 0, 2), address: addressB, port: portB, mtu: mtu)
+        portA.send = { [unowned self, unowned link] datagram in self.carry(datagram, through: &link.aToB, to: link.portB); return true }
+        portB.send = { [unowned self, unowned link] datagram in self.carry(datagram, through: &link.bToA, to: link.portA); return true }
+        return link
+    }
+
+    private func carry(_ datagram: UnsafeRawBufferPointer, through injector: inout FaultInjector, to port: NICPort) {
+        let headroom = VXLANHeaderView.length
+        for delivery in injector.schedule(length: datagram.count - headroom, now: now) {
+            var bytes = Array(datagram)
+            if let index = delivery.corruptByte { bytes[headroom + index] ^= delivery.corruptMask }
+            events.push((port, bytes), at: delivery.at)
+        }
+    }
+
+    /// The earliest moment anything happens: a frame arrives or a stack's timer fires.
+    public var nextEventTime: Instant? {
+        ([events.nextTime] + stacks.map(\.nextDeadline)).compactMap { $0 }.min()
+    }
+
+    /// Advances virtual time event by event; stops at `deadline` or when `until` holds.
+    /// Returns whether the condition was met.
+    @discardableResult
+    public func run(until deadline: Instant, stopWhen condition: () -> Bool = { false }) -> Bool {
+        while !condition() {
+            guard let next = nextEventTime, next <= deadline else {
+                advanceClock(to: deadline)
+                return condition()
+            }
+            advanceClock(to: next)
+            while let time = events.nextTime, time <= now, let event = events.pop() {
+                event.payload.bytes.withUnsafeBytes { event.payload.port.receive(datagram: $0, from: event.payload.port.peer) }
+            }
+            for stack in stacks { stack.poll() }
+        }
+        return true
+    }
+
+    @discardableResult
+    public func run(for duration: Duration, stopWhen condition: () -> Bool = { false }) -> Bool {
+        run(until: now + duration, stopWhen: { condition() })
+    }
+
+    private func advanceClock(to instant: Instant) {
+        if instant > now { now = instant }
+        for stack in stacks { stack.advance(to: now) }
+    }
+}
+
+/// Both directions of one simulated cable, each with its own fault injector.
+public final class SimulatedLink {
+    public let id: UInt32
+    public let portA: NICPort
+    public let portB: NICPort
+    public var aToB: FaultInjector
+    public var bToA: FaultInjector
+
+    init(id: UInt32, portA: NICPort, portB: NICPort, aToB: FaultInjector, bToA: FaultInjector) {
+        self.id = id
+        self.portA = portA
+        self.portB = portB
+        self.aToB = aToB
+        self.bToA = bToA
+    }
+}

@@ -1,0 +1,114 @@
+import Foundation
+import NetStack
+import SmartNIC
+import Testbed
+import Testing
+import Wire
+
+/// Whole transfers between two stacks in one process under impairments, one seed each
+/// (DESIGN.md §6 layer 2). A failure names its seed; `NICBED_SEED=N swift test --filter
+/// TCPTransferSimulation` replays exactly that run.
+@Suite("TCP transfers under seeded impairments")
+struct TCPTransferSimulation {
+    struct Outcome: CustomStringConvertible {
+        var seed: UInt64
+        var impairments: Impairments
+        var clientSent = 0, serverReceived = 0, serverSent = 0, clientReceived = 0
+        var clientMismatch: Int?, serverMismatch: Int?
+        var clientState: TCPState?, serverState: TCPState?
+        var clientError: TCPError?, serverError: TCPError?
+        var finished = false
+        var virtualTime: Duration = .zero
+
+        var description: String {
+            "seed \(seed): loss \(impairments.loss) dup \(impairments.duplicate) reorder \(impairments.reorder) corrupt \(impairments.corrupt) delay \(impairments.delay) — client sent \(clientSent) server got \(serverReceived); server sent \(serverSent) client got \(clientReceived); states \(String(describing: clientState))/\(String(describing: serverState)); errors \(String(describing: clientError))/\(String(describing: serverError)); mismatch \(String(describing: clientMismatch))/\(String(describing: serverMismatch)); finished \(finished) after \(virtualTime)"
+        }
+
+        var isCorrect: Bool {
+            finished && clientMismatch == nil && serverMismatch == nil && clientSent == serverReceived && serverSent == clientReceived
+                && clientError == nil && serverError == nil
+                && [TCPState.closed, .timeWait].contains(clientState) && [TCPState.closed, .timeWait].contains(serverState)
+        }
+    }
+
+    static func impairments(for random: inout SeededRandom) -> Impairments {
+        Impairments(delay: .milliseconds(Int64(1 + random.next() % 40)),
+                    jitter: .milliseconds(Int64(random.next() % 5)),
+                    loss: random.unit() * 0.05, duplicate: random.unit() * 0.02,
+                    reorder: random.unit() * 0.05, corrupt: random.unit() * 0.01)
+    }
+
+    static func run(seed: UInt64, algorithm: CongestionAlgorithm = .newReno, maximumBytes: Int = 200_000,
+                    configure: (inout TCPConfiguration) -> Void = { _ in }) -> Outcome {
+        var random = SeededRandom(seed: seed)
+        let forward = impairments(for: &random)
+        let backward = impairments(for: &random)
+        var configuration = TCPConfiguration()
+        configuration.timeWaitDuration = .seconds(2)
+        configuration.congestionControl = algorithm
+        configuration.sendBufferSize = 64 * 1024
+        configuration.receiveBufferSize = 64 * 1024
+        configure(&configuration)
+        let net = SimulatedNetwork(seed: random.next())
+        let client = net.addHost("client", configuration: configuration)
+        let server = net.addHost("server", configuration: configuration)
+        net.link(client, IPv4Interface("10.0.0.1/24")!, server, IPv4Interface("10.0.0.2/24")!, aToB: forward, bToA: backward)
+
+        let upload = Int(random.next() % UInt64(maximumBytes))
+        let download = Int(random.next() % UInt64(maximumBytes))
+        var outcome = Outcome(seed: seed, impairments: forward)
+        guard let listener = try? server.listen(port: 80) else { return outcome }
+        var serverEnd: BulkEndpoint?
+        listener.onAcceptable = {
+            if let connection = listener.accept() {
+                serverEnd = BulkEndpoint(connection: connection, sendCount: download, sendSeed: seed ^ 0xd0, receiveSeed: seed ^ 0x75)
+            }
+        }
+        guard let connection = try? client.connect(to: IPv4Address(10, 0, 0, 2), port: 80) else { return outcome }
+        let clientEnd = BulkEndpoint(connection: connection, sendCount: upload, sendSeed: seed ^ 0x75, receiveSeed: seed ^ 0xd0)
+        let done = {
+            clientEnd.isClosed && (serverEnd?.isClosed ?? false)
+                || ([TCPState.closed, .timeWait].contains(clientEnd.connection.state)
+                    && [TCPState.closed, .timeWait].contains(serverEnd?.connection.state ?? .listen))
+        }
+        outcome.finished = net.run(until: Instant.zero + .seconds(900), stopWhen: done)
+        outcome.virtualTime = net.now.since(.zero)
+        outcome.clientSent = clientEnd.sent
+        outcome.clientReceived = clientEnd.received
+        outcome.clientMismatch = clientEnd.mismatchAt
+        outcome.clientState = clientEnd.connection.state
+        outcome.clientError = clientEnd.connection.error
+        outcome.serverSent = serverEnd?.sent ?? 0
+        outcome.serverReceived = serverEnd?.received ?? 0
+        outcome.serverMismatch = serverEnd?.mismatchAt
+        outcome.serverState = serverEnd?.connection.state
+        outcome.serverError = serverEnd?.connection.error
+        outcome.clientSent = upload == clientEnd.sent ? upload : clientEnd.sent
+        return outcome
+    }
+
+    static var seeds: [UInt64] {
+        if let text = ProcessInfo.processInfo.environment["NICBED_SEED"], let seed = UInt64(text) { return [seed] }
+        let count = Int(ProcessInfo.processInfo.environment["NICBED_SEEDS"] ?? "") ?? 1000
+        return (0..<UInt64(count)).map { $0 &* 0x9e37_79b9 &+ 1 }
+    }
+
+    @Test("random transfers both ways end byte-exact and closed, NewReno", arguments: CongestionAlgorithm.allCases)
+    func seededTransfers(algorithm: CongestionAlgorithm) {
+        var failures: [Outcome] = []
+        let seeds = algorithm == .newReno ? Self.seeds : Array(Self.seeds.prefix(max(1, Self.seeds.count / 4)))
+        for seed in seeds {
+            let outcome = Self.run(seed: seed, algorithm: algorithm)
+            if !outcome.isCorrect { failures.append(outcome) }
+            if ProcessInfo.processInfo.environment["NICBED_VERBOSE"] != nil { print(outcome) }
+        }
+        #expect(failures.isEmpty, "\(failures.count) of \(seeds.count) seeds failed (\(algorithm)); first: \(failures.first.map(\.description) ?? "")")
+    }
+
+    @Test func cleanLinkTransfersQuickly() {
+        var configuration: (inout TCPConfiguration) -> Void = { _ in }
+        configuration = { $0.timeWaitDuration = .seconds(1) }
+        let outcome = Self.run(seed: 42, maximumBytes: 1, configure: configuration)
+        #expect(outcome.isCorrect, "\(outcome)")
+    }
+}
