@@ -13,6 +13,8 @@ public final class NICPort {
     public var peer: UnderlayAddress
     public private(set) var counters = PortCounters()
     public var capture: PcapWriter?
+    /// Timestamps for captured frames: the wall clock in a node, the virtual clock in a simulation.
+    public var captureClock: () -> UInt64 = NICPort.wallClock
     /// Hands an encapsulated datagram to the underlay; false when it could not be sent.
     public var send: (UnsafeRawBufferPointer) -> Bool = { _ in false }
     /// Frames received from the link, for the stack above; valid only during the call.
@@ -64,7 +66,7 @@ public final class NICPort {
         }
         counters.receivedFrames += 1
         counters.receivedFrameBytes += frame.count
-        capture?.write(frame, wallClockNanoseconds: Self.wallClock())
+        capture?.write(frame, wallClockNanoseconds: captureClock())
         deliver(frame)
     }
 
@@ -85,7 +87,7 @@ public final class NICPort {
         }
         counters.transmittedFrames += 1
         counters.transmittedFrameBytes += length
-        capture?.write(UnsafeRawBufferPointer(frame), wallClockNanoseconds: Self.wallClock())
+        capture?.write(UnsafeRawBufferPointer(frame), wallClockNanoseconds: captureClock())
         if !send(UnsafeRawBufferPointer(rebasing: transmitBuffer[..<(headroom + length)])) {
             counters.droppedOnSend += 1
         }
@@ -98,7 +100,7 @@ public final class NICPort {
         }
     }
 
-    static func wallClock() -> UInt64 {
+    public static func wallClock() -> UInt64 {
         var now = timespec()
         clock_gettime(CLOCK_REALTIME, &now)
         return UInt64(now.tv_sec) * 1_000_000_000 + UInt64(now.tv_nsec)

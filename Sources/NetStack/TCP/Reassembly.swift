@@ -52,15 +52,21 @@ struct Reassembly {
         return true
     }
 
-    /// Removes and returns the data that now continues at `rcvNxt`, and whether the FIN follows it.
-    mutating func takeContiguous(at rcvNxt: SequenceNumber) -> (bytes: [UInt8], fin: Bool) {
+    /// Removes and returns up to `limit` bytes that now continue at `rcvNxt`, and whether the
+    /// FIN follows them. What does not fit stays queued.
+    mutating func takeContiguous(at rcvNxt: SequenceNumber, limit: Int) -> (bytes: [UInt8], fin: Bool) {
         var next = rcvNxt
         var collected: [UInt8] = []
         while let first = ranges.first, first.start <= next {
             ranges.removeFirst()
-            if first.end > next {
-                collected += first.bytes[(next - first.start)...]
-                next = first.end
+            guard first.end > next else { continue }
+            let available = first.bytes[(next - first.start)...]
+            let take = min(available.count, limit - collected.count)
+            collected += available.prefix(take)
+            next = next + take
+            if take < available.count {
+                ranges.insert(Range(start: next, bytes: Array(available.dropFirst(take))), at: 0)
+                break
             }
         }
         recent.removeAll { start in !ranges.contains { $0.start == start } }

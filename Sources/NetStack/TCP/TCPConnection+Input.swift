@@ -31,6 +31,8 @@ extension TCPConnection {
         guard flags.contains(.syn) else { return }
         irs = SequenceNumber(segment.sequenceNumber)
         rcvNxt = irs + 1
+        // Our SYN offered this much (unscaled); from here on the edge only moves right.
+        rcvAdvertisedEdge = rcvNxt + min(receiveBuffer.freeSpace, 65_535)
         negotiate(segment.options, synAck: true)
         sndWl1 = irs
         if flags.contains(.ack) {
@@ -307,7 +309,7 @@ extension TCPConnection {
             rcvNxt = rcvNxt + stored
             var finNow = fin && stored == payload.count
             if filledHole {
-                let (more, queuedFin) = reassembly.takeContiguous(at: rcvNxt)
+                let (more, queuedFin) = reassembly.takeContiguous(at: rcvNxt, limit: receiveBuffer.freeSpace)
                 let moved = more.withUnsafeBytes { receiveBuffer.append($0) }
                 rcvNxt = rcvNxt + moved
                 finNow = finNow || queuedFin

@@ -148,8 +148,11 @@ extension TCPConnection {
         armRetransmit()
     }
 
+    /// A pure ACK carries the highest sequence number sent, not sndNxt: after a timeout sndNxt
+    /// steps back, and an ACK numbered below the peer's rcvNxt would be unacceptable to it,
+    /// dropped with its acknowledgment, and answered with another ACK (a livelock).
     func sendACK() {
-        emit(sequence: sndNxt, flags: [.ack], payloadLength: 0)
+        emit(sequence: sndMax, flags: [.ack], payloadLength: 0)
     }
 
     /// Builds and hands out one segment with our current ACK, window and options.

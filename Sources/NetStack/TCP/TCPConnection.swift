@@ -205,7 +205,7 @@ public final class TCPConnection {
     /// Drops the connection at once, telling the peer with RST.
     public func abort() {
         if state.isSynchronized || state == .synReceived {
-            emit(sequence: sndNxt, flags: [.rst], payloadLength: 0)
+            emit(sequence: sndMax, flags: [.rst], payloadLength: 0)
         }
         terminate(.aborted)
     }

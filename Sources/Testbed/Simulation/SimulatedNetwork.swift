@@ -1,3 +1,4 @@
+import Foundation
 import NetStack
 import SmartNIC
 import Wire
@@ -53,6 +54,21 @@ public final class SimulatedNetwork {
             if let index = delivery.corruptByte { bytes[headroom + index] ^= delivery.corruptMask }
             events.push((port, bytes), at: delivery.at)
         }
+    }
+
+    /// Records every frame of every port to `<directory>/<port>.pcap`, stamped with virtual
+    /// time, so a failing seed can be read in tshark or Wireshark.
+    public func capture(to directory: String) throws {
+        for link in links {
+            for port in [link.portA, link.portB] {
+                port.capture = try PcapWriter(path: "\(directory)/\(port.name.replacingOccurrences(of: ":", with: "-")).pcap")
+                port.captureClock = { [unowned self] in self.now.nanoseconds }
+            }
+        }
+    }
+
+    public func closeCaptures() {
+        for link in links { link.portA.capture?.close(); link.portB.capture?.close() }
     }
 
     /// The earliest moment anything happens: a frame arrives or a stack's timer fires.
