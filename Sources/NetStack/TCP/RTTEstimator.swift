@@ -61,7 +61,7 @@ public struct RTTEstimator: Sendable {
             rto = rto * 2
             shift -= 1
         }
-        return rto
+        return min(rto, maximumRTO)
     }
 
     /// Folds in one round-trip measurement R (RFC 6298 §2.2 for the first, §2.3 after):

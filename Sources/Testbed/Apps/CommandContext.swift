@@ -44,7 +44,7 @@ protocol NodeCommand {
 }
 
 enum NodeCommands {
-    static let all: [any NodeCommand.Type] = [PingCommand.self, StatsCommand.self, AddrCommand.self]
+    static let all: [any NodeCommand.Type] = [PingCommand.self, StatsCommand.self, AddrCommand.self, TCPSendCommand.self, TCPReceiveCommand.self]
 
     static func run(_ argv: [String], in context: CommandContext) {
         guard let name = argv.first else {
