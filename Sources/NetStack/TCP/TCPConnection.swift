@@ -94,6 +94,7 @@ public final class TCPConnection {
 
     // The application's side.
     var applicationClosed = false
+    var closeNotified = false
     var wantsWritable = false
     weak var listener: TCPListener?
 
@@ -306,11 +307,21 @@ public final class TCPConnection {
         timeWaitDeadline = nil
         finWait2Deadline = nil
         listener?.connectionEnded(self)
+        notifyClosed(reason)
+    }
+
+    /// The application hears `.closed` once: when the connection is gone, or already when it
+    /// enters TIME-WAIT, since from then on nothing more can be sent or received (as a BSD
+    /// socket's close returns while TIME-WAIT runs on in the kernel).
+    func notifyClosed(_ reason: TCPError?) {
+        guard !closeNotified else { return }
+        closeNotified = true
         onEvent?(.closed(reason))
     }
 
     func enterTimeWait() {
         state = .timeWait
+        notifyClosed(nil)
         retransmitDeadline = nil
         persistDeadline = nil
         keepAliveDeadline = nil
