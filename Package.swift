@@ -21,7 +21,7 @@ let package = Package(
         .target(name: "Wire"),
         .target(name: "SmartNIC", dependencies: ["Wire"]),
         .target(name: "NetStack", dependencies: ["Wire", "SmartNIC"]),
-        .target(name: "Topology", dependencies: ["Wire", .product(name: "Yams", package: "Yams")]),
+        .target(name: "Topology", dependencies: ["Wire", "NetStack", .product(name: "Yams", package: "Yams")]),
         .target(name: "Testbed", dependencies: [
             "EventLoop", "Wire", "SmartNIC", "NetStack", "Topology",
             .product(name: "Logging", package: "swift-log"),

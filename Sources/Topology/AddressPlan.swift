@@ -40,7 +40,7 @@ struct AddressPlan {
                         : "an address in \(subnets.joined(separator: " or "))")
             }
             nodes.append(NodeSpec(name: node.name.value, kind: node.kind, gateway: node.gateway?.value,
-                                  interfaces: interfaces))
+                                  interfaces: interfaces, congestion: node.congestion))
         }
         let links = draft.links.map { LinkSpec(id: $0.id, a: $0.a.value, b: $0.b.value) }
         topology = Topology(name: draft.name, sourcePath: sourcePath, underlayHost: draft.underlayHost,

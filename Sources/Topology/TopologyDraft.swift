@@ -1,3 +1,4 @@
+import NetStack
 import Wire
 
 /// A value together with the place it was written, kept until the checks that compare values
@@ -22,6 +23,7 @@ struct NodeDraft {
     var kind: NodeKind
     var gateway: Written<IPv4Address>?
     var interfaces: [InterfaceDraft]
+    var congestion: CongestionAlgorithm
 }
 
 struct InterfaceDraft {

@@ -1,3 +1,4 @@
+import NetStack
 import Wire
 
 /// A topology file after validation: every interface has its address, MAC and underlay ports,
@@ -42,12 +43,16 @@ public struct NodeSpec: Hashable, Sendable {
     public var gateway: IPv4Address?
     /// Declared interfaces first, in file order, then those that appear only in links.
     public var interfaces: [InterfaceSpec]
+    /// The node's TCP congestion control (`tcp: {congestion: cubic}`); NewReno unless set.
+    public var congestion: CongestionAlgorithm
 
-    public init(name: String, kind: NodeKind, gateway: IPv4Address?, interfaces: [InterfaceSpec]) {
+    public init(name: String, kind: NodeKind, gateway: IPv4Address?, interfaces: [InterfaceSpec],
+                congestion: CongestionAlgorithm = .newReno) {
         self.name = name
         self.kind = kind
         self.gateway = gateway
         self.interfaces = interfaces
+        self.congestion = congestion
     }
 
     public func interface(named name: String) -> InterfaceSpec? {

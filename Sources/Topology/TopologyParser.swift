@@ -1,3 +1,4 @@
+import NetStack
 import Wire
 
 /// Reads the YAML tree into a `TopologyDraft`, checking each field's shape and value on its
@@ -15,7 +16,9 @@ struct TopologyParser {
         static let host = "an IPv4 address A.B.C.D or a host name"
         static let basePort = "an integer in \(basePortRange)"
         static let nodes = "a mapping of node name to node, e.g. h1: {kind: host}"
-        static let node = "a mapping with key kind and optionally gateway, interfaces"
+        static let node = "a mapping with key kind and optionally gateway, interfaces, tcp"
+        static let tcp = "a mapping with key congestion, e.g. {congestion: cubic}"
+        static let congestion = CongestionAlgorithm.allCases.map(\.rawValue).joined(separator: ", ")
         static let kind = NodeKind.allCases.map(\.rawValue).joined(separator: ", ")
         static let gateway = "an IPv4 address A.B.C.D"
         static let interfaces = "a mapping of interface name to interface, e.g. eth0: {address: 10.0.0.1/24}"
@@ -97,7 +100,7 @@ struct TopologyParser {
         guard Names.isNodeName(entry.name) else {
             throw entry.key.error("'\(entry.name)' is not a node name", accepted: Names.nodeAccepted)
         }
-        let fields = try entry.value.fields(accepting: ["kind", "gateway", "interfaces"], accepted: Accepted.node)
+        let fields = try entry.value.fields(accepting: ["kind", "gateway", "interfaces", "tcp"], accepted: Accepted.node)
         let kindField = try fields.required("kind", accepted: Accepted.kind)
         let kindName = try kindField.string(accepted: Accepted.kind)
         guard let kind = NodeKind(rawValue: kindName) else {
@@ -117,8 +120,19 @@ struct TopologyParser {
                 interfaces.append(try interface(entry))
             }
         }
+        var congestion = CongestionAlgorithm.newReno
+        if let field = fields.optional("tcp") {
+            let tcp = try field.fields(accepting: ["congestion"], accepted: Accepted.tcp)
+            if let choice = tcp.optional("congestion") {
+                let text = try choice.string(accepted: Accepted.congestion)
+                guard let algorithm = CongestionAlgorithm(rawValue: text) else {
+                    throw choice.error("'\(text)' is not a congestion control algorithm", accepted: Accepted.congestion)
+                }
+                congestion = algorithm
+            }
+        }
         return NodeDraft(name: Written(value: entry.name, field: entry.key), kind: kind,
-                         gateway: gateway, interfaces: interfaces)
+                         gateway: gateway, interfaces: interfaces, congestion: congestion)
     }
 
     private func interface(_ entry: YAMLEntry) throws(TopologyError) -> InterfaceDraft {

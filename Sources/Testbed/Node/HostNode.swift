@@ -35,8 +35,10 @@ public final class HostNode {
         self.logger = logger
         loop = try Loop()
         startedAt = Instant(nanoseconds: loop.nanoseconds)
-        stack = NetworkStack(hostname: name, now: startedAt)
+        // A random key for the ISNs (RFC 6528): they must not be guessable from outside.
+        stack = NetworkStack(hostname: name, now: startedAt, seed: UInt64.random(in: .min ... .max))
         stack.defaultGateway = spec.gateway
+        stack.tcpConfiguration.congestionControl = spec.congestion
         for interface in spec.interfaces {
             let port = NICPort(name: "\(name):\(interface.name)", linkID: UInt32(interface.link),
                                peer: UnderlayAddress(ipv4: 0, port: 0))
