@@ -255,6 +255,9 @@ extension TCPConnection {
     private func enterRecovery(ack: SequenceNumber) {
         // RFC 6582 §3.2 step 1: not again for losses in the window already recovered.
         guard sackEnabled || ack - 1 >= recover || recover == iss else { return }
+        // After a timeout the sender is already going back over the window (sndNxt < sndMax),
+        // skipping what the peer SACKed; fast recovery on top would send from two places at once.
+        guard sndNxt == sndMax else { return }
         inRecovery = true
         recoveryPoint = sndMax
         recover = sndMax

@@ -136,6 +136,7 @@ extension TCPConnection {
         var flags: TCPFlags = [.ack]
         if fin { flags.insert(.fin) }
         if length > 0 && sequence + length == dataStart + sendBuffer.count { flags.insert(.psh) }
+        checkInvariants(sequence: sequence, length: length)
         if retransmission {
             counters.bytesRetransmitted += length
             // Karn: a retransmitted segment can no longer be timed.
@@ -146,6 +147,27 @@ extension TCPConnection {
         }
         emit(sequence: sequence, flags: flags, payloadLength: length, payloadOffset: sequence - dataStart)
         armRetransmit()
+    }
+
+    /// Counts what must never happen, for the simulation tests to assert zero over thousands of
+    /// seeds: data past the peer's window (a one-byte probe excepted), and bytes the peer has
+    /// SACKed being sent again.
+    private func checkInvariants(sequence: SequenceNumber, length: Int) {
+        guard length > 0 else { return }
+        let isProbe = length == 1 && sndWnd == 0
+        if !isProbe && (sequence + length) - sndUna > max(sndWnd, maxSndWnd) {
+            counters.invariantViolations += 1
+            counters.sentPastWindow += 1
+        }
+        var s = sequence
+        while s < sequence + length {
+            if scoreboard.isSACKed(s) {
+                counters.invariantViolations += 1
+                counters.sentSACKedBytes += 1
+                break
+            }
+            s = s + 1
+        }
     }
 
     /// A pure ACK carries the highest sequence number sent, not sndNxt: after a timeout sndNxt

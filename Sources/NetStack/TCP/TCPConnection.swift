@@ -346,5 +346,9 @@ public struct TCPConnectionCounters: Sendable, Equatable {
     public var outOfWindowSegments = 0
     public var outOfOrderDropped = 0
     public var zeroWindowProbes = 0
+    /// Sends that broke a rule the sender must keep (see `checkInvariants`); always zero.
+    public var invariantViolations = 0
+    public var sentPastWindow = 0
+    public var sentSACKedBytes = 0
     public init() {}
 }

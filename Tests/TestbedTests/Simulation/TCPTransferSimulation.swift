@@ -18,15 +18,17 @@ struct TCPTransferSimulation {
         var clientState: TCPState?, serverState: TCPState?
         var clientError: TCPError?, serverError: TCPError?
         var finished = false
+        var invariantViolations = 0
+        var violationKinds = ""
         var options = ""
         var virtualTime: Duration = .zero
 
         var description: String {
-            "seed \(seed): loss \(impairments.loss) dup \(impairments.duplicate) reorder \(impairments.reorder) corrupt \(impairments.corrupt) delay \(impairments.delay) — client sent \(clientSent) server got \(serverReceived); server sent \(serverSent) client got \(clientReceived); states \(String(describing: clientState))/\(String(describing: serverState)); errors \(String(describing: clientError))/\(String(describing: serverError)); mismatch \(String(describing: clientMismatch))/\(String(describing: serverMismatch)); finished \(finished) after \(virtualTime); \(options)"
+            "seed \(seed): loss \(impairments.loss) dup \(impairments.duplicate) reorder \(impairments.reorder) corrupt \(impairments.corrupt) delay \(impairments.delay) — client sent \(clientSent) server got \(serverReceived); server sent \(serverSent) client got \(clientReceived); states \(String(describing: clientState))/\(String(describing: serverState)); errors \(String(describing: clientError))/\(String(describing: serverError)); mismatch \(String(describing: clientMismatch))/\(String(describing: serverMismatch)); invariant violations \(invariantViolations) \(violationKinds); finished \(finished) after \(virtualTime); \(options)"
         }
 
         var isCorrect: Bool {
-            finished && clientMismatch == nil && serverMismatch == nil && clientSent == serverReceived && serverSent == clientReceived
+            finished && invariantViolations == 0 && clientMismatch == nil && serverMismatch == nil && clientSent == serverReceived && serverSent == clientReceived
                 && clientError == nil && serverError == nil
                 && [TCPState.closed, .timeWait].contains(clientState) && [TCPState.closed, .timeWait].contains(serverState)
         }
@@ -94,7 +96,9 @@ struct TCPTransferSimulation {
         outcome.serverMismatch = serverEnd?.mismatchAt
         outcome.serverState = serverEnd?.connection.state
         outcome.serverError = serverEnd?.connection.error
-        outcome.clientSent = upload == clientEnd.sent ? upload : clientEnd.sent
+        outcome.invariantViolations = clientEnd.connection.counters.invariantViolations
+            + (serverEnd?.connection.counters.invariantViolations ?? 0)
+        outcome.violationKinds = "past window \(clientEnd.connection.counters.sentPastWindow)/\(serverEnd?.connection.counters.sentPastWindow ?? 0), SACKed resent \(clientEnd.connection.counters.sentSACKedBytes)/\(serverEnd?.connection.counters.sentSACKedBytes ?? 0)"
         return outcome
     }
 
