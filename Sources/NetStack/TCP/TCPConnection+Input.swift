@@ -82,6 +82,14 @@ extension TCPConnection {
             return
         }
 
+        // RFC 7323 §4.3 (3): remember the timestamp to echo, from segments that are not
+        // ahead of what we acknowledged, so TSecr follows the last in-order segment and an RTT
+        // sample taken from a retransmission's echo measures that retransmission.
+        if timestampsEnabled, let ts = segment.options.timestamps,
+           Int32(bitPattern: ts.value &- tsRecent) >= 0, seq <= lastAckSent {
+            tsRecent = ts.value
+        }
+
         // Step 2: RST (RFC 5961 §3.2): exact match resets, elsewhere in the window earns a challenge ACK.
         if flags.contains(.rst) {
             guard seq == rcvNxt else {
