@@ -1,0 +1,125 @@
+/// The card's own memory (DESIGN.md §1): a real arena of bytes, allocated once, carved into
+/// fixed-size chunks. A payload takes a run of contiguous chunks (one for MTU 1500, five for a
+/// 9000-byte jumbo payload at 2 KiB chunks). Runs are reference-counted, so a payload queued
+/// for retransmission and the frame on the wire can share it. The driver manages this memory
+/// apart from packet I/O: allocation never touches the wire, and the wire never allocates.
+public final class CardMemory {
+    public let size: Int
+    public let chunkSize: Int
+    public let chunkCount: Int
+    let bytes: UnsafeMutableRawBufferPointer
+    /// Reference count of the run starting at each chunk (0 for free chunks and run tails).
+    private var references: [UInt16]
+    /// Run length in chunks, recorded at the run's first chunk.
+    private var runLength: [Int32]
+    private var free: [Bool]
+    /// Where the next search for free chunks starts (next-fit keeps allocation O(1) on average
+    /// when payloads are freed roughly in the order they were allocated, as TCP does).
+    private var cursor = 0
+    public private(set) var allocatedBytes = 0
+    public private(set) var peakAllocatedBytes = 0
+    public private(set) var failedAllocations = 0
+
+    /// `size` is rounded down to whole chunks.
+    public init(size: Int, chunkSize: Int = 2048) {
+        precondition(chunkSize > 0 && size >= chunkSize, "card memory must hold at least one chunk")
+        self.chunkSize = chunkSize
+        chunkCount = size / chunkSize
+        self.size = chunkCount * chunkSize
+        bytes = .allocate(byteCount: self.size, alignment: 64)
+        bytes.initializeMemory(as: UInt8.self, repeating: 0)
+        references = [UInt16](repeating: 0, count: chunkCount)
+        runLength = [Int32](repeating: 0, count: chunkCount)
+        free = [Bool](repeating: true, count: chunkCount)
+    }
+
+    deinit { bytes.deallocate() }
+
+    public var freeBytes: Int { size - allocatedBytes }
+
+    /// A slice able to hold `length` bytes, or nil when the card has no run that large free
+    /// (the caller then falls back to host memory and counts it).
+    public func allocate(_ length: Int) -> CardSlice? {
+        let needed = max(1, (length + chunkSize - 1) / chunkSize)
+        guard needed <= chunkCount, let start = findRun(of: needed) else {
+            failedAllocations += 1
+            return nil
+        }
+        for chunk in start..<(start + needed) { free[chunk] = false }
+        references[start] = 1
+        runLength[start] = Int32(needed)
+        cursor = (start + needed) % chunkCount
+        allocatedBytes += needed * chunkSize
+        peakAllocatedBytes = max(peakAllocatedBytes, allocatedBytes)
+        return CardSlice(chunk: Int32(start), offset: 0, length: Int32(length))
+    }
+
+    private func findRun(of needed: Int) -> Int? {
+        var scanned = 0
+        var candidate = cursor
+        while scanned < chunkCount {
+            if candidate + needed > chunkCount {
+                scanned += chunkCount - candidate
+                candidate = 0
+                continue
+            }
+            var length = 0
+            while length < needed && free[candidate + length] { length += 1 }
+            if length == needed { return candidate }
+            scanned += length + 1
+            candidate += length + 1
+            if candidate >= chunkCount { candidate = 0 }
+        }
+        return nil
+    }
+
+    /// Another holder of the same payload (a retransmission queue entry and a frame in flight).
+    public func retain(_ slice: CardSlice) {
+        let head = Int(slice.chunk)
+        precondition(!free[head] && references[head] > 0, "retain of a freed card slice")
+        references[head] += 1
+    }
+
+    /// Drops one holder; the chunks return to the free pool with the last one.
+    public func release(_ slice: CardSlice) {
+        let head = Int(slice.chunk)
+        precondition(!free[head] && references[head] > 0, "release of a freed card slice")
+        references[head] -= 1
+        guard references[head] == 0 else { return }
+        let count = Int(runLength[head])
+        for chunk in head..<(head + count) { free[chunk] = true }
+        runLength[head] = 0
+        allocatedBytes -= count * chunkSize
+    }
+
+    public func referenceCount(of slice: CardSlice) -> Int { Int(references[Int(slice.chunk)]) }
+
+    /// The slice's bytes inside the arena. Only the DMA engine and the card's own logic
+    /// (checksums, framing) touch them; the host stack never reads card memory.
+    func region(_ slice: CardSlice) -> UnsafeMutableRawBufferPointer {
+        let start = Int(slice.chunk) * chunkSize + Int(slice.offset)
+        return UnsafeMutableRawBufferPointer(rebasing: bytes[start..<(start + Int(slice.length))])
+    }
+}
+
+/// A payload in card memory: a run of chunks, and the bytes used within it. A plain value:
+/// copying it does not copy the payload; `CardMemory.retain`/`release` count its holders.
+public struct CardSlice: Hashable, Sendable {
+    public let chunk: Int32
+    public let offset: Int32
+    public let length: Int32
+
+    public init(chunk: Int32, offset: Int32, length: Int32) {
+        self.chunk = chunk
+        self.offset = offset
+        self.length = length
+    }
+
+    public var count: Int { Int(length) }
+
+    /// A narrower view of the same payload (for a segment that carries only part of it).
+    public func subslice(from start: Int, length: Int) -> CardSlice {
+        precondition(start >= 0 && length >= 0 && start + length <= Int(self.length), "subslice out of range")
+        return CardSlice(chunk: chunk, offset: offset + Int32(start), length: Int32(length))
+    }
+}
