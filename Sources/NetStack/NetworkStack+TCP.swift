@@ -73,10 +73,12 @@ extension NetworkStack {
         let mss = tcpConfiguration.maximumSegmentSize ?? (interface.mtu - 40)
         let iss = isnGenerator.next(local: tuple.localAddress, localPort: tuple.localPort,
                                     remote: tuple.remoteAddress, remotePort: tuple.remotePort, now: now)
-        return TCPConnection(configuration: tcpConfiguration, local: (tuple.localAddress, tuple.localPort),
-                             remote: (tuple.remoteAddress, tuple.remotePort), iss: iss, mss: mss, now: now) { [unowned self] header, length, write in
+        let connection = TCPConnection(configuration: tcpConfiguration, local: (tuple.localAddress, tuple.localPort),
+                                       remote: (tuple.remoteAddress, tuple.remotePort), iss: iss, mss: mss, now: now) { [unowned self] header, length, write in
             self.sendTCP(header, payloadLength: length, from: tuple.localAddress, to: tuple.remoteAddress, writePayload: write)
         }
+        connection.clock = { [unowned self] in self.now }
+        return connection
     }
 
     func sendTCP(_ header: TCPHeaderRepr, payloadLength: Int, from source: IPv4Address, to destination: IPv4Address,

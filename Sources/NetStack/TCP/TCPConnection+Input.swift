@@ -79,6 +79,11 @@ extension TCPConnection {
         if !isAcceptable(seq: seq, length: segmentLength, window: window) {
             counters.outOfWindowSegments += 1
             if !flags.contains(.rst) { ackNow = true }
+            // In TIME-WAIT the peer's retransmitted FIN lies before RCV.NXT: acknowledge it and
+            // restart the 2 MSL timeout (RFC 9293 §3.10.7.4), or its next retry meets a RST.
+            if state == .timeWait && fin && !flags.contains(.rst) && seq + data.count + 1 == rcvNxt {
+                timeWaitDeadline = now + configuration.timeWaitDuration
+            }
             return
         }
 
@@ -169,6 +174,9 @@ extension TCPConnection {
         if data.count > room {
             data = UnsafeRawBufferPointer(rebasing: data[..<room])
             fin = false
+            // What lies beyond the window is not acceptable and is answered with an ACK
+            // (RFC 9293 §3.10.7.4); at a zero window that ACK is the reply to a window probe.
+            ackNow = true
         }
         if !data.isEmpty || fin {
             var trimmed = segment
@@ -219,8 +227,9 @@ extension TCPConnection {
             }
             duplicateAcks = 0
         } else if ack == sndUna && payloadLength == 0 && !segment.flags.contains(.fin)
-                    && window == sndWnd && sndMax > sndUna {
-            // A duplicate ACK in RFC 5681's strict sense.
+                    && window == sndWnd && window > 0 && sndMax > sndUna {
+            // A duplicate ACK in RFC 5681's strict sense. Not at a zero window: that reports no
+            // loss, it answers a window probe, which the receiver must ACK without taking it.
             duplicateAcks += 1
             if inRecovery {
                 if !sackEnabled { inflation += sendMSS }
@@ -241,6 +250,9 @@ extension TCPConnection {
             if opened {
                 persistDeadline = nil
                 persistBackoff = 0
+                // What went out while the window was closed was a probe the peer did not take
+                // (it would have ACKed it): send on from SND.UNA, not past a hole of our making.
+                sndNxt = sndUna
                 if sndMax > sndUna { armRetransmit(restart: true) }
             }
         }

@@ -105,6 +105,10 @@ extension TCPConnection {
         sendData(at: sndNxt, length: 1, fin: false, retransmission: false)
         sndNxt = sndNxt + 1
         sndMax = SequenceNumber.max(sndMax, sndNxt)
+        // Later probes are the retransmission timer's, each one backing off; the interval to
+        // the second must double too (RFC 9293 §3.8.6.1: exponentially increasing intervals).
+        rtt.backOff()
+        armRetransmit(restart: true)
     }
 
     func keepAliveTouched() {

@@ -22,6 +22,10 @@ public final class TCPConnection {
     let configuration: TCPConfiguration
     let output: TCPSegmentOutput
     var now: Instant
+    /// The stack's clock, read when the application calls in (`send`, `receive`, `close`…):
+    /// those calls come between segments and polls, and a segment sent after an idle spell
+    /// must be timed from now, not from the last segment that arrived (RFC 6298 §5.1).
+    var clock: (() -> Instant)?
 
     // Send sequence space (RFC 9293 §3.3.1).
     let iss: SequenceNumber
@@ -135,6 +139,7 @@ public final class TCPConnection {
     /// Queues bytes for sending; returns how many fit in the send buffer. When that is fewer
     /// than offered, `.writable` follows once space opens up.
     public func send(_ bytes: UnsafeRawBufferPointer) -> Int {
+        catchUpWithClock()
         guard state.canSend || state == .synSent || state == .synReceived, !finQueued else { return 0 }
         let accepted = sendBuffer.append(bytes)
         if accepted < bytes.count { wantsWritable = true }
@@ -151,6 +156,7 @@ public final class TCPConnection {
 
     /// Moves received bytes into `buffer`; returns how many. Zero with `isEndOfStream` means EOF.
     public func receive(into buffer: UnsafeMutableRawBufferPointer) -> Int {
+        catchUpWithClock()
         let before = advertisableWindow()
         let count = receiveBuffer.read(into: buffer)
         // Receiver-side SWS avoidance: announce a reopened window only once it grew by a useful amount.
@@ -170,6 +176,7 @@ public final class TCPConnection {
 
     /// Half-close: no more data from us; the peer may go on sending (RFC 9293 CLOSE).
     public func shutdown() {
+        catchUpWithClock()
         switch state {
         case .synSent, .listen, .closed:
             terminate(nil)
@@ -194,6 +201,7 @@ public final class TCPConnection {
     /// Full close: like `shutdown`, and the application reads no more. Unread data makes it an
     /// abort (RFC 2525 §2.17, as Linux does), so the peer learns its data was not consumed.
     public func close() {
+        catchUpWithClock()
         applicationClosed = true
         if !receiveBuffer.isEmpty && state.isSynchronized {
             abort()
@@ -205,6 +213,7 @@ public final class TCPConnection {
 
     /// Drops the connection at once, telling the peer with RST.
     public func abort() {
+        catchUpWithClock()
         if state.isSynchronized || state == .synReceived {
             emit(sequence: sndMax, flags: [.rst], payloadLength: 0)
         }
@@ -212,6 +221,10 @@ public final class TCPConnection {
     }
 
     public var isFinished: Bool { state == .closed }
+
+    private func catchUpWithClock() {
+        if let clock { now = max(now, clock()) }
+    }
 
     // MARK: - Opening
 
