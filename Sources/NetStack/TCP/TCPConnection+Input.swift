@@ -70,7 +70,7 @@ extension TCPConnection {
         if timestampsEnabled, !flags.contains(.rst), let ts = segment.options.timestamps,
            Int32(bitPattern: ts.value &- tsRecent) < 0 {
             counters.pawsRejected += 1
-            ackNow = true
+            answerInvalid(segment, payloadLength: data.count)
             return
         }
 
@@ -78,7 +78,7 @@ extension TCPConnection {
         let window = max(0, rcvAdvertisedEdge - rcvNxt)
         if !isAcceptable(seq: seq, length: segmentLength, window: window) {
             counters.outOfWindowSegments += 1
-            if !flags.contains(.rst) { ackNow = true }
+            if !flags.contains(.rst) { answerInvalid(segment, payloadLength: data.count) }
             // In TIME-WAIT the peer's retransmitted FIN lies before RCV.NXT: acknowledge it and
             // restart the 2 MSL timeout (RFC 9293 §3.10.7.4), or its next retry meets a RST.
             if state == .timeWait && fin && !flags.contains(.rst) && seq + data.count + 1 == rcvNxt {
@@ -144,12 +144,8 @@ extension TCPConnection {
             }
         }
         // RFC 5961 §5.2: an ACK for data never sent, or too far back, is answered and dropped.
-        if ack > sndMax {
-            ackNow = true
-            return
-        }
-        if ack < sndUna - maxSndWnd {
-            ackNow = true
+        if ack > sndMax || ack < sndUna - maxSndWnd {
+            answerInvalid(segment, payloadLength: data.count)
             return
         }
         processACK(segment, ack: ack, seq: seq, payloadLength: data.count)
@@ -374,6 +370,21 @@ extension TCPConnection {
 
     func sendChallengeACK() {
         counters.challengeACKs += 1
+        answerInvalid(nil, payloadLength: 0)
+    }
+
+    /// ACKs a segment that is dropped as invalid (out of window, old timestamp, impossible ACK,
+    /// a challenge). Such answers to segments without data, or to SYNs, go out at most once per
+    /// 500 ms (RFC 5961 §7, as Linux's tcp_invalid_ratelimit): two ends that each find the
+    /// other's ACKs unacceptable would otherwise answer each other forever. Data segments are
+    /// always answered, since their ACK may be the one that repairs a lost ACK.
+    func answerInvalid(_ segment: TCPHeaderRepr?, payloadLength: Int) {
+        let mayLoop = segment == nil || payloadLength == 0 || segment!.flags.contains(.syn)
+        if mayLoop, let last = lastInvalidAnswer, now.since(last) < .milliseconds(500) {
+            counters.throttledACKs += 1
+            return
+        }
+        if mayLoop { lastInvalidAnswer = now }
         ackNow = true
     }
 

@@ -126,7 +126,12 @@ extension TCPConnection {
         if let maximumLength { length = min(length, maximumLength) }
         if let next = scoreboard.nextSACKedStart(after: sequence), next - sequence < length { length = next - sequence }
         let fin = finQueued && sndMax > finSequence && sequence + length == finSequence
-        guard length > 0 || fin else { return }
+        guard length > 0 || fin else {
+            // Nothing of ours lies there (a SACK block claimed sequence space past our data):
+            // step HighRxt over it so recovery's NextSeg() moves on instead of picking it again.
+            highRetransmitted = SequenceNumber.max(highRetransmitted, sequence + 1)
+            return
+        }
         sendData(at: sequence, length: length, fin: fin, retransmission: true)
         highRetransmitted = SequenceNumber.max(highRetransmitted, sequence + length + (fin ? 1 : 0))
     }

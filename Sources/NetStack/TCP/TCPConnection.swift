@@ -94,6 +94,7 @@ public final class TCPConnection {
 
     // ACK scheduling.
     var ackNow = false
+    var lastInvalidAnswer: Instant?
     var bytesSinceAck = 0
 
     // The application's side.
@@ -361,6 +362,8 @@ public struct TCPConnectionCounters: Sendable, Equatable {
     public var zeroWindowProbes = 0
     /// Sends that broke a rule the sender must keep (see `checkInvariants`); always zero.
     public var invariantViolations = 0
+    /// Answers to invalid segments held back by the rate limit.
+    public var throttledACKs = 0
     public var sentPastWindow = 0
     public var sentSACKedBytes = 0
     public init() {}

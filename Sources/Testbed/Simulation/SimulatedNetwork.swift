@@ -13,6 +13,10 @@ public final class SimulatedNetwork {
     private var links: [SimulatedLink] = []
     private var nextUnderlayPort: UInt16 = 1
     private var random: SeededRandom
+    private var lastInstant = Instant.zero
+    private var eventsAtSameInstant = 0
+    /// Set when the network stopped because events kept coming without time advancing.
+    public private(set) var livelockDetectedAt: Instant?
     /// Frames in flight, for a bound on memory in long runs.
     public var framesInFlight: Int { events.count }
 
@@ -86,8 +90,21 @@ public final class SimulatedNetwork {
                 return condition()
             }
             advanceClock(to: next)
-            while let time = events.nextTime, time <= now, let event = events.pop() {
+            // One arrival at a time, so that frames answering frames at the same instant are
+            // counted: without any delay on a link, two stacks that answer each other's ACKs
+            // forever would otherwise never let time move. Stop and say so.
+            if let time = events.nextTime, time <= now, let event = events.pop() {
                 event.payload.bytes.withUnsafeBytes { event.payload.port.receive(datagram: $0, from: event.payload.port.peer) }
+            }
+            if now == lastInstant {
+                eventsAtSameInstant += 1
+                if eventsAtSameInstant > 100_000 {
+                    livelockDetectedAt = now
+                    return false
+                }
+            } else {
+                lastInstant = now
+                eventsAtSameInstant = 0
             }
             for stack in stacks { stack.poll() }
         }

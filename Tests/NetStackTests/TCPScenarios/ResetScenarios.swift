@@ -84,9 +84,15 @@ struct ResetScenarios {
         // nothing else: no reset, no new connection.
         script.inject(.syn, seq: 5000, options: [.mss(1000)], after: .milliseconds(10))
         script.expect(.ack, seq: 1, ack: 1, options: nil)
+        // RFC 5961 §7: challenge ACKs are rate-limited (one per 500 ms per connection, as
+        // Linux's tcp_invalid_ratelimit), so a second SYN 10 ms later gets nothing...
         script.inject(.syn, seq: 0, options: [.mss(1000)], after: .milliseconds(10))
+        script.expectNothing(for: .milliseconds(600))
+        // ...and one after the interval gets its ACK again.
+        script.inject(.syn, seq: 0, options: [.mss(1000)])
         script.expect(.ack, seq: 1, ack: 1, options: nil)
         script.expectNothing(for: .seconds(1))
+        #expect(connection.counters.throttledACKs == 1)
         #expect(connection.state == .established)
         #expect(script.events(of: connection).isEmpty)
         #expect(script.stack.tcpConnectionCount == 1)

@@ -1,0 +1,106 @@
+import Foundation
+import NetStack
+import SmartNIC
+import Testbed
+import Testing
+import Wire
+
+/// Random TCP segments with valid checksums, aimed at a live connection and a listener, so
+/// they reach the state machine: sequence numbers near and far from the window, every flag
+/// combination, random options and payloads. The stack must never trap, and afterwards it
+/// must still carry a new connection's transfer byte for byte.
+@Suite("TCP under random segments")
+struct TCPSegmentFuzzing {
+    static let rounds = Int(ProcessInfo.processInfo.environment["NICBED_FUZZ_ROUNDS"] ?? "") ?? 5_000
+
+    static func frame(from source: IPv4Address, to destination: IPv4Address, destinationMAC: MACAddress,
+                      header: TCPHeaderRepr, payload: [UInt8]) -> [UInt8] {
+        let tcpLength = header.headerLength + payload.count
+        var bytes = [UInt8](repeating: 0, count: 8 + 14 + 20 + tcpLength)
+        bytes.withUnsafeMutableBytes { raw in
+            VXLANRepr(vni: 1).emit(into: raw)
+            let frame = UnsafeMutableRawBufferPointer(rebasing: raw[8...])
+            EthernetRepr(destination: destinationMAC, source: MACAddress(2, 0, 0, 1, 0, 1), etherType: EtherType.ipv4).emit(into: frame)
+            let ip = UnsafeMutableRawBufferPointer(rebasing: frame[14...])
+            IPv4Repr(source: source, destination: destination, protocolNumber: IPProtocol.tcp, payloadLength: tcpLength).emit(into: ip)
+            let segment = UnsafeMutableRawBufferPointer(rebasing: ip[20..<(20 + tcpLength)])
+            header.emit(into: segment)
+            for (i, b) in payload.enumerated() { segment[header.headerLength + i] = b }
+            TCPHeaderRepr.fillChecksum(segment, source: source, destination: destination)
+        }
+        return bytes
+    }
+
+    @Test func randomSegmentsNeverTrapAndTheStackStillWorks() throws {
+        var random = SeededRandom(seed: 0xf022)
+        var configuration = TCPConfiguration()
+        configuration.timeWaitDuration = .seconds(1)
+        let net = SimulatedNetwork(seed: 5)
+        let client = net.addHost("client", configuration: configuration)
+        let server = net.addHost("server", configuration: configuration)
+        let link = net.link(client, IPv4Interface("10.0.0.1/24")!, server, IPv4Interface("10.0.0.2/24")!)
+        if let directory = ProcessInfo.processInfo.environment["NICBED_PCAP_DIR"] { try net.capture(to: directory) }
+        defer { net.closeCaptures() }
+        let listener = try server.listen(port: 80)
+        var accepted: [BulkEndpoint] = []
+        listener.onAcceptable = {
+            while let connection = listener.accept() {
+                accepted.append(BulkEndpoint(connection: connection, sendCount: 50_000, sendSeed: 9, receiveSeed: 8))
+            }
+        }
+        let victim = try client.connect(to: IPv4Address(10, 0, 0, 2), port: 80, localPort: 40_000)
+        let victimEnd = BulkEndpoint(connection: victim, sendCount: 200_000, sendSeed: 8, receiveSeed: 9)
+        net.run(for: .milliseconds(50))
+
+        let serverMAC = server.interfaces[0].mac
+        let flagChoices: [TCPFlags] = [[.syn], [.syn, .ack], [.ack], [.rst], [.rst, .ack], [.fin, .ack], [.psh, .ack], [.syn, .fin], [.urg, .ack], []]
+        for round in 0..<Self.rounds {
+            // Near the live connection's numbers half of the time, anywhere otherwise.
+            let near = victim.state != .closed && random.next() % 2 == 0
+            let base = near ? UInt32(truncatingIfNeeded: random.next() % 2 == 0 ? 0 : 0) : UInt32(truncatingIfNeeded: random.next())
+            var options = TCPOptions()
+            if random.chance(0.3) { options.maximumSegmentSize = UInt16(truncatingIfNeeded: random.next()) }
+            if random.chance(0.3) { options.windowScale = UInt8(truncatingIfNeeded: random.next() % 20) }
+            if random.chance(0.3) { options.sackPermitted = true }
+            if random.chance(0.3) { options.timestamps = (UInt32(truncatingIfNeeded: random.next()), UInt32(truncatingIfNeeded: random.next())) }
+            if random.chance(0.2) {
+                let left = UInt32(truncatingIfNeeded: random.next())
+                options.sackBlocks = [SACKBlock(left: left, right: left &+ UInt32(random.next() % 5000))]
+            }
+            let header = TCPHeaderRepr(
+                sourcePort: near ? 40_000 : UInt16(truncatingIfNeeded: 1 + random.next() % 65_535),
+                destinationPort: random.next() % 4 == 0 ? UInt16(truncatingIfNeeded: 1 + random.next() % 65_535) : 80,
+                sequenceNumber: base &+ UInt32(truncatingIfNeeded: random.next()),
+                acknowledgmentNumber: UInt32(truncatingIfNeeded: random.next()),
+                flags: flagChoices[Int(random.next() % UInt64(flagChoices.count))],
+                window: UInt16(truncatingIfNeeded: random.next()), options: options)
+            let payload = (0..<Int(random.next() % 200)).map { _ in UInt8(truncatingIfNeeded: random.next()) }
+            let bytes = Self.frame(from: IPv4Address(10, 0, 0, 1), to: IPv4Address(10, 0, 0, 2), destinationMAC: serverMAC,
+                                   header: header, payload: payload)
+            bytes.withUnsafeBytes { link.portB.receive(datagram: $0, from: link.portB.peer) }
+            net.run(for: .microseconds(100))
+            if ProcessInfo.processInfo.environment["NICBED_VERBOSE"] != nil && round % 20 == 0 {
+                FileHandle.standardError.write(Data("round \(round) t=\(net.now) server in \(server.tcpCounters.segmentsIn) out \(server.tcpCounters.segmentsOut) conns \(server.tcpConnectionCount); client in \(client.tcpCounters.segmentsIn) out \(client.tcpCounters.segmentsOut) conns \(client.tcpConnectionCount)\n".utf8))
+            }
+            if let at = net.livelockDetectedAt {
+                Issue.record("livelock at \(at) after round \(round): \(header.flags) seq \(header.sequenceNumber) ack \(header.acknowledgmentNumber) win \(header.window) options \(header.options) payload \(payload.count); victim \(victim.state)")
+                return
+            }
+        }
+        net.run(for: .seconds(120))
+        _ = victimEnd
+
+        // The stack still serves a new connection after all that, byte for byte.
+        let fresh = try client.connect(to: IPv4Address(10, 0, 0, 2), port: 80, localPort: 41_000)
+        let freshEnd = BulkEndpoint(connection: fresh, sendCount: 100_000, sendSeed: 8, receiveSeed: 9)
+        let finished = net.run(for: .seconds(60)) { freshEnd.isClosed }
+        #expect(finished)
+        #expect(freshEnd.mismatchAt == nil)
+        #expect(freshEnd.received == 50_000)
+        #expect(fresh.error == nil)
+        let serverSide = accepted.first { $0.connection.remotePort == 41_000 }
+        #expect(serverSide?.received == 100_000)
+        #expect(serverSide?.mismatchAt == nil)
+        #expect(server.tcpCounters.segmentsIn > Self.rounds)
+    }
+}
