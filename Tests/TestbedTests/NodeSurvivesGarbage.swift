@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 import Testbed
+import SmartNIC
 import Wire
 #if canImport(Glibc)
 import Glibc
@@ -36,7 +37,7 @@ struct NodeSurvivesGarbage {
         defer { node.terminate(); node.waitUntilExit() }
         try #require(waitForSocket("\(run.root)/pair/h1.sock"))
 
-        var random = SplitMix64(seed: 0x6e69_6362_6564)
+        var random = SeededRandom(seed: 0x6e69_6362_6564)
         let valid = Self.validFrames()
         for index in 0..<100_000 {
             let datagram = Self.garbage(&random, from: valid)
@@ -154,7 +155,7 @@ struct NodeSurvivesGarbage {
         return [arpRequest(), echoRequest(sequence: 1), udp]
     }
 
-    static func garbage(_ random: inout SplitMix64, from valid: [[UInt8]]) -> [UInt8] {
+    static func garbage(_ random: inout SeededRandom, from valid: [[UInt8]]) -> [UInt8] {
         switch random.next() % 4 {
         case 0:
             return (0..<Int(random.next() % 1600)).map { _ in UInt8(truncatingIfNeeded: random.next()) }
@@ -172,18 +173,5 @@ struct NodeSurvivesGarbage {
             if random.next() % 4 == 0 { frame = Array(frame.prefix(Int(random.next() % UInt64(frame.count + 1)))) }
             return vxlan(frame)
         }
-    }
-}
-
-/// A small seeded generator (SplitMix64): the same seed gives the same garbage every run.
-struct SplitMix64 {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9e37_79b9_7f4a_7c15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xbf58_476d_1ce4_e5b9
-        z = (z ^ (z >> 27)) &* 0x94d0_49bb_1331_11eb
-        return z ^ (z >> 31)
     }
 }

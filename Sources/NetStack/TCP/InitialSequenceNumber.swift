@@ -1,3 +1,4 @@
+import SmartNIC
 import Wire
 
 /// Initial sequence numbers per RFC 6528: ISN = M + F(4-tuple, secret), M a timer ticking every
@@ -8,9 +9,9 @@ struct InitialSequenceNumbers {
     let key1: UInt64
 
     init(seed: UInt64) {
-        var mixer = seed
-        key0 = Self.splitMix(&mixer)
-        key1 = Self.splitMix(&mixer)
+        var mixer = SeededRandom(seed: seed)
+        key0 = mixer.next()
+        key1 = mixer.next()
     }
 
     func next(local: IPv4Address, localPort: UInt16, remote: IPv4Address, remotePort: UInt16, now: Instant) -> SequenceNumber {
@@ -19,14 +20,6 @@ struct InitialSequenceNumbers {
         let hash = sipHash24(message0, message1)
         let ticks = UInt32(truncatingIfNeeded: now.nanoseconds / 4_000)
         return SequenceNumber(ticks &+ UInt32(truncatingIfNeeded: hash))
-    }
-
-    static func splitMix(_ state: inout UInt64) -> UInt64 {
-        state &+= 0x9e37_79b9_7f4a_7c15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xbf58_476d_1ce4_e5b9
-        z = (z ^ (z >> 27)) &* 0x94d0_49bb_1331_11eb
-        return z ^ (z >> 31)
     }
 
     /// SipHash-2-4 of two 64-bit words (a 16-byte message).
