@@ -25,6 +25,13 @@ struct Exec: ParsableCommand {
     var command: [String] = []
 
     func run() throws {
+        // Ctrl-C must end a long command (the node stops it when this client goes away), even
+        // when a parent started us with SIGINT blocked.
+        var signals = sigset_t()
+        sigemptyset(&signals)
+        sigaddset(&signals, SIGINT)
+        sigaddset(&signals, SIGTERM)
+        pthread_sigmask(SIG_UNBLOCK, &signals, nil)
         let target: RunRecord.Node
         do { target = try Orchestrator.locate(node: node, runName: topologyName) } catch let error as OrchestratorError {
             throw Failure(error.description)
