@@ -164,14 +164,10 @@ extension TCPConnection {
             counters.invariantViolations += 1
             counters.sentPastWindow += 1
         }
-        var s = sequence
-        while s < sequence + length {
-            if scoreboard.isSACKed(s) {
-                counters.invariantViolations += 1
-                counters.sentSACKedBytes += 1
-                break
-            }
-            s = s + 1
+        let end = sequence + length
+        if scoreboard.ranges.contains(where: { $0.start < end && sequence < $0.end }) {
+            counters.invariantViolations += 1
+            counters.sentSACKedBytes += 1
         }
     }
 
