@@ -361,7 +361,11 @@ extension TCPConnection {
             // Our FIN not yet acknowledged: both sides closed at once (RFC 9293 figure 13).
             state = .closing
         case .finWait2:
-            enterTimeWait()
+            // The end of the peer's stream comes before the end of the connection.
+            enterTimeWait(notify: false)
+            onEvent?(.endOfStream)
+            notifyClosed(nil)
+            return
         default:
             break
         }

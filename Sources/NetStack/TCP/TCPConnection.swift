@@ -333,9 +333,9 @@ public final class TCPConnection {
         onEvent?(.closed(reason))
     }
 
-    func enterTimeWait() {
+    func enterTimeWait(notify: Bool = true) {
         state = .timeWait
-        notifyClosed(nil)
+        if notify { notifyClosed(nil) }
         retransmitDeadline = nil
         persistDeadline = nil
         keepAliveDeadline = nil
