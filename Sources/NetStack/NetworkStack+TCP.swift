@@ -84,21 +84,25 @@ extension NetworkStack {
     func sendTCP(_ header: TCPHeaderRepr, payloadLength: Int, from source: IPv4Address, to destination: IPv4Address,
                  writePayload: (UnsafeMutableRawBufferPointer) -> Void) {
         let segmentLength = header.headerLength + payloadLength
+        // With checksum offload the card computes the checksum; the host leaves the field zero.
+        let offloaded = routing.route(to: destination).map { interfaces[$0.interface].port.checksumOffload } ?? false
         let result = sendIPv4(to: destination, from: source, protocolNumber: IPProtocol.tcp, payloadLength: segmentLength) { segment in
             header.emit(into: segment)
             writePayload(UnsafeMutableRawBufferPointer(rebasing: segment[header.headerLength..<segmentLength]))
-            TCPHeaderRepr.fillChecksum(UnsafeMutableRawBufferPointer(rebasing: segment[..<segmentLength]),
-                                       source: source, destination: destination)
+            if !offloaded {
+                TCPHeaderRepr.fillChecksum(UnsafeMutableRawBufferPointer(rebasing: segment[..<segmentLength]),
+                                           source: source, destination: destination)
+            }
         }
         if result != .noRoute { tcpCounters.segmentsOut += 1 }
     }
 
-    func receiveTCP(_ bytes: UnsafeRawBufferPointer, header ip: IPv4Repr) {
+    func receiveTCP(_ bytes: UnsafeRawBufferPointer, header ip: IPv4Repr, checksumVerified: Bool) {
         guard let view = try? TCPSegmentView(checking: bytes) else {
             counters.droppedMalformed += 1
             return
         }
-        guard view.checksumIsValid(source: ip.source, destination: ip.destination) else {
+        guard checksumVerified || view.checksumIsValid(source: ip.source, destination: ip.destination) else {
             counters.droppedBadChecksum += 1
             return
         }

@@ -51,7 +51,7 @@ public final class NetworkStack {
         interfaces.append(interface)
         routing.connected.append((interface.index, address))
         let index = interface.index
-        port.deliver = { [unowned self] frame in self.receive(frame: frame, on: index) }
+        port.deliver = { [unowned self] frame, verified in self.receive(frame: frame, on: index, checksumsVerified: verified) }
         return interface
     }
 
@@ -104,7 +104,7 @@ public final class NetworkStack {
 
     // MARK: - Input
 
-    func receive(frame: UnsafeRawBufferPointer, on index: Int) {
+    func receive(frame: UnsafeRawBufferPointer, on index: Int, checksumsVerified: Bool) {
         counters.framesIn += 1
         let interface = interfaces[index]
         guard let ethernet = try? EthernetFrameView(checking: frame) else {
@@ -117,7 +117,7 @@ public final class NetworkStack {
         }
         switch ethernet.etherType {
         case EtherType.arp: receiveARP(ethernet.payload, on: interface)
-        case EtherType.ipv4: receiveIPv4(ethernet.payload, on: interface)
+        case EtherType.ipv4: receiveIPv4(ethernet.payload, on: interface, checksumsVerified: checksumsVerified)
         default: counters.droppedUnknownEtherType += 1
         }
     }
@@ -143,12 +143,12 @@ public final class NetworkStack {
         }
     }
 
-    private func receiveIPv4(_ bytes: UnsafeRawBufferPointer, on interface: Interface) {
+    private func receiveIPv4(_ bytes: UnsafeRawBufferPointer, on interface: Interface, checksumsVerified: Bool) {
         let view: IPv4PacketView
         let header: IPv4Repr
         do {
             view = try IPv4PacketView(checking: bytes)
-            header = try IPv4Repr.parse(view)
+            header = try IPv4Repr.parse(view, verifyChecksum: !checksumsVerified)
         } catch WireError.badChecksum {
             counters.droppedBadChecksum += 1
             return
@@ -163,7 +163,7 @@ public final class NetworkStack {
         }
         switch header.protocolNumber {
         case IPProtocol.icmp: receiveICMP(view.payload, header: header, broadcast: isBroadcast)
-        case IPProtocol.tcp where !isBroadcast: receiveTCP(view.payload, header: header)
+        case IPProtocol.tcp where !isBroadcast: receiveTCP(view.payload, header: header, checksumVerified: checksumsVerified)
         default: counters.droppedUnsupportedProtocol += 1
         }
     }

@@ -17,8 +17,12 @@ public final class NICPort {
     public var captureClock: () -> UInt64 = NICPort.wallClock
     /// Hands an encapsulated datagram to the underlay; false when it could not be sent.
     public var send: (UnsafeRawBufferPointer) -> Bool = { _ in false }
-    /// Frames received from the link, for the stack above; valid only during the call.
-    public var deliver: (UnsafeRawBufferPointer) -> Void = { _ in }
+    /// Frames received from the link, for the stack above, with whether the card verified
+    /// their checksums (the host then trusts the mark); valid only during the call.
+    public var deliver: (_ frame: UnsafeRawBufferPointer, _ checksumsVerified: Bool) -> Void = { _, _ in }
+    /// The card verifies IPv4/TCP/UDP checksums on receive and computes TCP checksums on
+    /// transmit. Off, the host stack does both in software (the conventional NIC).
+    public var checksumOffload = false
 
     public static let maximumFrameLength = 65_535
     /// 64 bytes on the wire less the 4-byte FCS, which tunnels do not carry.
@@ -67,7 +71,20 @@ public final class NICPort {
         counters.receivedFrames += 1
         counters.receivedFrameBytes += frame.count
         capture?.write(frame, wallClockNanoseconds: captureClock())
-        deliver(frame)
+        var verified = false
+        if checksumOffload {
+            switch ChecksumOffload.verify(frame) {
+            case .verified:
+                verified = true
+                counters.checksumsVerified += 1
+            case .bad:
+                // Like a real NIC, a bad frame is passed up unmarked: the host's own check drops it.
+                counters.checksumErrors += 1
+            case .notCovered:
+                break
+            }
+        }
+        deliver(frame, verified)
     }
 
     /// Transmits a frame of `length` bytes that `fill` writes in place.
@@ -82,6 +99,7 @@ public final class NICPort {
             UnsafeMutableRawBufferPointer(rebasing: transmitBuffer[(headroom + filled)..<(headroom + length)]).initializeMemory(as: UInt8.self, repeating: 0)
         }
         let frame = UnsafeMutableRawBufferPointer(rebasing: transmitBuffer[headroom..<(headroom + length)])
+        if checksumOffload && ChecksumOffload.fill(frame) { counters.checksumsComputed += 1 }
         if encapsulation == .vxlan {
             VXLANRepr(vni: linkID).emit(into: transmitBuffer)
         }

@@ -14,6 +14,10 @@ public struct PortCounters: Sendable, Equatable, Codable {
     public var droppedWrongVNI = 0
     /// Frames the underlay socket refused (its buffer was full).
     public var droppedOnSend = 0
+    /// Checksum offload: received frames the card verified, found bad, and TCP checksums it computed.
+    public var checksumsVerified = 0
+    public var checksumErrors = 0
+    public var checksumsComputed = 0
 
     public init() {}
 }

@@ -23,7 +23,7 @@ struct NICPortTests {
     @Test func deliversFramesFromThePeerOnItsVNI() {
         let port = NICPort(name: "h1:eth0", linkID: 7, peer: peer)
         var delivered: [[UInt8]] = []
-        port.deliver = { delivered.append(Array($0)) }
+        port.deliver = { frame, _ in delivered.append(Array(frame)) }
         datagram(vni: 7, frame: frame()).withUnsafeBytes { port.receive(datagram: $0, from: peer) }
         #expect(delivered == [frame()])
         #expect(port.counters.receivedFrames == 1 && port.counters.receivedFrameBytes == 64)
@@ -32,7 +32,7 @@ struct NICPortTests {
     @Test func dropsAndCountsEachKindOfUnwantedDatagram() {
         let port = NICPort(name: "h1:eth0", linkID: 7, peer: peer)
         var delivered = 0
-        port.deliver = { _ in delivered += 1 }
+        port.deliver = { _, _ in delivered += 1 }
         let stranger = UnderlayAddress(ipv4: 0x7f00_0001, port: 9)
         datagram(vni: 7, frame: frame()).withUnsafeBytes { port.receive(datagram: $0, from: stranger) }
         datagram(vni: 8, frame: frame()).withUnsafeBytes { port.receive(datagram: $0, from: peer) }
@@ -67,7 +67,7 @@ struct NICPortTests {
         var sent: [[UInt8]] = []
         var delivered: [[UInt8]] = []
         port.send = { sent.append(Array($0)); return true }
-        port.deliver = { delivered.append(Array($0)) }
+        port.deliver = { frame, _ in delivered.append(Array(frame)) }
         port.transmit(frame: frame(length: 80))
         frame(length: 70).withUnsafeBytes { port.receive(datagram: $0, from: peer) }
         #expect(sent == [frame(length: 80)])

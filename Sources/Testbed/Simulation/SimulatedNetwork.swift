@@ -20,6 +20,9 @@ public final class SimulatedNetwork {
     /// Frames in flight, for a bound on memory in long runs.
     public var framesInFlight: Int { events.count }
 
+    /// Whether the NIC ports of links made from now on offload checksums.
+    public var checksumOffload = false
+
     public init(seed: UInt64) { random = SeededRandom(seed: seed) }
 
     /// Adds a host stack; its ISNs and ephemeral ports come from the network's seed.
@@ -40,6 +43,8 @@ public final class SimulatedNetwork {
         nextUnderlayPort += 2
         let portA = NICPort(name: "\(a.hostname):eth\(a.interfaces.count)", linkID: id, peer: underlayB)
         let portB = NICPort(name: "\(b.hostname):eth\(b.interfaces.count)", linkID: id, peer: underlayA)
+        portA.checksumOffload = checksumOffload
+        portB.checksumOffload = checksumOffload
         let link = SimulatedLink(id: id, portA: portA, portB: portB,
                                  aToB: FaultInjector(impairments: aToB, seed: random.next()),
                                  bToA: FaultInjector(impairments: bToA, seed: random.next()))

@@ -60,6 +60,7 @@ struct TCPTransferSimulation {
         configuration.receiveBufferSize = [4_096, 16_384, 65_536, 262_144][Int(choice >> 6 & 3)]
         configure(&configuration)
         let net = SimulatedNetwork(seed: random.next())
+        net.checksumOffload = choice & 256 == 0
         let client = net.addHost("client", configuration: configuration)
         let server = net.addHost("server", configuration: configuration)
         net.link(client, IPv4Interface("10.0.0.1/24")!, server, IPv4Interface("10.0.0.2/24")!, aToB: forward, bToA: backward)
@@ -69,7 +70,7 @@ struct TCPTransferSimulation {
         let upload = Int(random.next() % UInt64(maximumBytes))
         let download = Int(random.next() % UInt64(maximumBytes))
         var outcome = Outcome(seed: seed, impairments: forward)
-        outcome.options = "sack \(configuration.selectiveAcknowledgments) ts \(configuration.timestamps) ws \(configuration.windowScaling) nodelay \(configuration.noDelay) sndbuf \(configuration.sendBufferSize) rcvbuf \(configuration.receiveBufferSize)"
+        outcome.options = "sack \(configuration.selectiveAcknowledgments) ts \(configuration.timestamps) ws \(configuration.windowScaling) nodelay \(configuration.noDelay) offload \(choice & 256 == 0) sndbuf \(configuration.sendBufferSize) rcvbuf \(configuration.receiveBufferSize)"
         guard let listener = try? server.listen(port: 80) else { return outcome }
         var serverEnd: BulkEndpoint?
         listener.onAcceptable = {

@@ -1,0 +1,72 @@
+import Testing
+import SmartNIC
+import Wire
+
+@Suite("checksum offload in the NIC port")
+struct ChecksumOffloadTests {
+    let peer = UnderlayAddress(ipv4: 0x7f00_0001, port: 47101)
+    let source = IPv4Address(10, 0, 0, 2)
+    let destination = IPv4Address(10, 0, 0, 1)
+
+    /// An Ethernet+IPv4+TCP frame with 100 payload bytes; its TCP checksum left zero or filled.
+    func tcpFrame(checksummed: Bool) -> [UInt8] {
+        let header = TCPHeaderRepr(sourcePort: 80, destinationPort: 40_000, sequenceNumber: 7, acknowledgmentNumber: 9,
+                                   flags: [.ack, .psh], window: 1000)
+        let tcpLength = header.headerLength + 100
+        var frame = [UInt8](repeating: 0, count: 14 + 20 + tcpLength)
+        frame.withUnsafeMutableBytes { b in
+            EthernetRepr(destination: MACAddress(2, 0, 0, 0, 1, 0), source: MACAddress(2, 0, 0, 0, 2, 0), etherType: EtherType.ipv4).emit(into: b)
+            let ip = UnsafeMutableRawBufferPointer(rebasing: b[14...])
+            IPv4Repr(source: source, destination: destination, protocolNumber: IPProtocol.tcp, payloadLength: tcpLength).emit(into: ip)
+            let segment = UnsafeMutableRawBufferPointer(rebasing: ip[20...])
+            header.emit(into: segment)
+            for i in 0..<100 { segment[header.headerLength + i] = UInt8(i) }
+            if checksummed { TCPHeaderRepr.fillChecksum(segment, source: source, destination: destination) }
+        }
+        return frame
+    }
+
+    func datagram(_ frame: [UInt8]) -> [UInt8] {
+        var header = [UInt8](repeating: 0, count: 8)
+        header.withUnsafeMutableBytes { VXLANRepr(vni: 1).emit(into: $0) }
+        return header + frame
+    }
+
+    @Test func goodFramesAreMarkedBadOnesCountedAndPassedUnmarked() {
+        let port = NICPort(name: "h1:eth0", linkID: 1, peer: peer)
+        port.checksumOffload = true
+        var marks: [Bool] = []
+        port.deliver = { _, verified in marks.append(verified) }
+        datagram(tcpFrame(checksummed: true)).withUnsafeBytes { port.receive(datagram: $0, from: peer) }
+        var damaged = tcpFrame(checksummed: true)
+        damaged[14 + 20 + 20 + 50] ^= 0x10
+        datagram(damaged).withUnsafeBytes { port.receive(datagram: $0, from: peer) }
+        #expect(marks == [true, false])
+        #expect(port.counters.checksumsVerified == 1)
+        #expect(port.counters.checksumErrors == 1)
+    }
+
+    @Test func withoutOffloadNothingIsMarked() {
+        let port = NICPort(name: "h1:eth0", linkID: 1, peer: peer)
+        var marks: [Bool] = []
+        port.deliver = { _, verified in marks.append(verified) }
+        datagram(tcpFrame(checksummed: true)).withUnsafeBytes { port.receive(datagram: $0, from: peer) }
+        #expect(marks == [false])
+        #expect(port.counters.checksumsVerified == 0)
+    }
+
+    @Test func transmitComputesTheTCPChecksumTheHostLeftZero() throws {
+        let port = NICPort(name: "h1:eth0", linkID: 1, peer: peer)
+        port.checksumOffload = true
+        var sent: [UInt8] = []
+        port.send = { sent = Array($0); return true }
+        port.transmit(frame: tcpFrame(checksummed: false))
+        #expect(Array(sent.dropFirst(8)) == tcpFrame(checksummed: true))
+        #expect(port.counters.checksumsComputed == 1)
+        // Without offload the frame leaves as the host wrote it.
+        let plain = NICPort(name: "h1:eth1", linkID: 1, peer: peer)
+        plain.send = { sent = Array($0); return true }
+        plain.transmit(frame: tcpFrame(checksummed: false))
+        #expect(Array(sent.dropFirst(8)) == tcpFrame(checksummed: false))
+    }
+}
