@@ -29,6 +29,7 @@ let package = Package(
         .executableTarget(name: "nicbed", dependencies: [
             "Testbed", "Topology",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            .product(name: "Logging", package: "swift-log"),
         ]),
         .testTarget(name: "WireTests", dependencies: ["Wire"]),
         .testTarget(name: "SmartNICTests", dependencies: ["SmartNIC", "Wire"]),

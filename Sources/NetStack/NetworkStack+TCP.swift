@@ -84,12 +84,11 @@ extension NetworkStack {
     func sendTCP(_ header: TCPHeaderRepr, payloadLength: Int, from source: IPv4Address, to destination: IPv4Address,
                  writePayload: (UnsafeMutableRawBufferPointer) -> Void) {
         let segmentLength = header.headerLength + payloadLength
-        // With checksum offload the card computes the checksum; the host leaves the field zero.
-        let offloaded = routing.route(to: destination).map { interfaces[$0.interface].port.checksumOffload } ?? false
-        let result = sendIPv4(to: destination, from: source, protocolNumber: IPProtocol.tcp, payloadLength: segmentLength) { segment in
+        let result = sendIPv4(to: destination, from: source, protocolNumber: IPProtocol.tcp, payloadLength: segmentLength) { segment, interface in
             header.emit(into: segment)
             writePayload(UnsafeMutableRawBufferPointer(rebasing: segment[header.headerLength..<segmentLength]))
-            if !offloaded {
+            // With checksum offload the card computes the checksum; the host leaves the field zero.
+            if !interface.port.checksumOffload {
                 TCPHeaderRepr.fillChecksum(UnsafeMutableRawBufferPointer(rebasing: segment[..<segmentLength]),
                                            source: source, destination: destination)
             }

@@ -232,15 +232,16 @@ public final class NetworkStack {
 
     @discardableResult
     func sendICMP(_ message: ICMPv4Repr, to destination: IPv4Address, from source: IPv4Address? = nil) -> SendResult {
-        sendIPv4(to: destination, from: source, protocolNumber: IPProtocol.icmp, payloadLength: message.length) {
-            message.emit(into: $0)
+        sendIPv4(to: destination, from: source, protocolNumber: IPProtocol.icmp, payloadLength: message.length) { payload, _ in
+            message.emit(into: payload)
         }
     }
 
     /// Routes and sends an IPv4 packet whose payload `writePayload` fills in place. When the
     /// next hop's MAC is unknown the frame waits for ARP instead of being lost.
     func sendIPv4(to destination: IPv4Address, from source: IPv4Address?, protocolNumber: UInt8, payloadLength: Int,
-                  timeToLive: UInt8? = nil, writePayload: (UnsafeMutableRawBufferPointer) -> Void) -> SendResult {
+                  timeToLive: UInt8? = nil,
+                  writePayload: (UnsafeMutableRawBufferPointer, _ leaving: Interface) -> Void) -> SendResult {
         guard let route = routing.route(to: destination) else {
             counters.droppedNoRoute += 1
             return .noRoute
@@ -256,7 +257,7 @@ public final class NetworkStack {
             EthernetRepr(destination: destinationMAC ?? .zero, source: interface.mac, etherType: EtherType.ipv4).emit(into: frame)
             let packet = UnsafeMutableRawBufferPointer(rebasing: frame[EthernetFrameView.headerLength...])
             ip.emit(into: packet)
-            writePayload(UnsafeMutableRawBufferPointer(rebasing: packet[ip.headerLength...]))
+            writePayload(UnsafeMutableRawBufferPointer(rebasing: packet[ip.headerLength...]), interface)
         }
         if destinationMAC != nil {
             counters.framesOut += 1

@@ -1,5 +1,5 @@
 import Foundation
-import NetStack
+@testable import NetStack
 import SmartNIC
 import Testbed
 import Testing
@@ -38,7 +38,10 @@ struct TCPSegmentFuzzing {
         let net = SimulatedNetwork(seed: 5)
         let client = net.addHost("client", configuration: configuration)
         let server = net.addHost("server", configuration: configuration)
-        let link = net.link(client, IPv4Interface("10.0.0.1/24")!, server, IPv4Interface("10.0.0.2/24")!)
+        // A 20 Mbit/s path keeps the victim's 2 MB transfer going while the fuzzing runs.
+        let link = net.link(client, IPv4Interface("10.0.0.1/24")!, server, IPv4Interface("10.0.0.2/24")!,
+                            aToB: Impairments(delay: .milliseconds(1), rate: 20_000_000),
+                            bToA: Impairments(delay: .milliseconds(1)))
         if let directory = ProcessInfo.processInfo.environment["NICBED_PCAP_DIR"] { try net.capture(to: directory) }
         defer { net.closeCaptures() }
         let listener = try server.listen(port: 80)
@@ -49,15 +52,20 @@ struct TCPSegmentFuzzing {
             }
         }
         let victim = try client.connect(to: IPv4Address(10, 0, 0, 2), port: 80, localPort: 40_000)
-        let victimEnd = BulkEndpoint(connection: victim, sendCount: 200_000, sendSeed: 8, receiveSeed: 9)
+        let victimEnd = BulkEndpoint(connection: victim, sendCount: 2_000_000, sendSeed: 8, receiveSeed: 9)
         net.run(for: .milliseconds(50))
 
         let serverMAC = server.interfaces[0].mac
+        var nearHits = 0
         let flagChoices: [TCPFlags] = [[.syn], [.syn, .ack], [.ack], [.rst], [.rst, .ack], [.fin, .ack], [.psh, .ack], [.syn, .fin], [.urg, .ack], []]
         for round in 0..<Self.rounds {
-            // Near the live connection's numbers half of the time, anywhere otherwise.
+            // Half of the segments carry numbers within ±64 KiB of the live connection's (as seen
+            // by the server: its peer's SND.NXT and RCV.NXT), so they land in and around the
+            // window; the others carry numbers from anywhere.
             let near = victim.state != .closed && random.next() % 2 == 0
-            let base = near ? UInt32(truncatingIfNeeded: random.next() % 2 == 0 ? 0 : 0) : UInt32(truncatingIfNeeded: random.next())
+            let jitter = { (value: UInt32) -> UInt32 in value &+ UInt32(truncatingIfNeeded: Int64(random.next() % 131_072) - 65_536) }
+            let sequence = near ? jitter(victim.sndMax.rawValue) : UInt32(truncatingIfNeeded: random.next())
+            let acknowledgment = near ? jitter(victim.rcvNxt.rawValue) : UInt32(truncatingIfNeeded: random.next())
             var options = TCPOptions()
             if random.chance(0.3) { options.maximumSegmentSize = UInt16(truncatingIfNeeded: random.next()) }
             if random.chance(0.3) { options.windowScale = UInt8(truncatingIfNeeded: random.next() % 20) }
@@ -70,13 +78,14 @@ struct TCPSegmentFuzzing {
             let header = TCPHeaderRepr(
                 sourcePort: near ? 40_000 : UInt16(truncatingIfNeeded: 1 + random.next() % 65_535),
                 destinationPort: random.next() % 4 == 0 ? UInt16(truncatingIfNeeded: 1 + random.next() % 65_535) : 80,
-                sequenceNumber: base &+ UInt32(truncatingIfNeeded: random.next()),
-                acknowledgmentNumber: UInt32(truncatingIfNeeded: random.next()),
+                sequenceNumber: sequence,
+                acknowledgmentNumber: acknowledgment,
                 flags: flagChoices[Int(random.next() % UInt64(flagChoices.count))],
                 window: UInt16(truncatingIfNeeded: random.next()), options: options)
             let payload = (0..<Int(random.next() % 200)).map { _ in UInt8(truncatingIfNeeded: random.next()) }
             let bytes = Self.frame(from: IPv4Address(10, 0, 0, 1), to: IPv4Address(10, 0, 0, 2), destinationMAC: serverMAC,
                                    header: header, payload: payload)
+            if near { nearHits += 1 }
             bytes.withUnsafeBytes { link.portB.receive(datagram: $0, from: link.portB.peer) }
             net.run(for: .microseconds(100))
             if ProcessInfo.processInfo.environment["NICBED_VERBOSE"] != nil && round % 20 == 0 {
@@ -87,6 +96,7 @@ struct TCPSegmentFuzzing {
                 return
             }
         }
+        #expect(nearHits > Self.rounds / 4, "too few segments reached the live connection's window")
         net.run(for: .seconds(120))
         _ = victimEnd
 
