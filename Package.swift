@@ -13,6 +13,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.0.0"),
         .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
+        .package(url: "https://github.com/apple/swift-collections", from: "1.1.0"),
     ],
     targets: [
         .systemLibrary(name: "CLibUV", pkgConfig: "libuv",
@@ -20,8 +21,10 @@ let package = Package(
         .target(name: "EventLoop", dependencies: ["CLibUV"]),
         .target(name: "Wire"),
         .target(name: "SmartNIC", dependencies: ["Wire"]),
-        .target(name: "NetStack", dependencies: ["Wire", "SmartNIC"]),
-        .target(name: "Topology", dependencies: ["Wire", "NetStack", .product(name: "Yams", package: "Yams")]),
+        .target(name: "NetStack", dependencies: [
+            "Wire", "SmartNIC", .product(name: "DequeModule", package: "swift-collections"),
+        ]),
+        .target(name: "Topology", dependencies: ["Wire", "SmartNIC", "NetStack", .product(name: "Yams", package: "Yams")]),
         .target(name: "Testbed", dependencies: [
             "EventLoop", "Wire", "SmartNIC", "NetStack", "Topology",
             .product(name: "Logging", package: "swift-log"),

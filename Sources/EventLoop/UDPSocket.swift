@@ -12,6 +12,9 @@ public final class UDPSocket {
     private static let slot = 65_536
     private let receiveBuffer: UnsafeMutableRawPointer
     private let receiveBufferSize: Int
+    /// uv_buf_t descriptors for scatter/gather sends, allocated once.
+    private let gather = UnsafeMutablePointer<uv_buf_t>.allocate(capacity: UDPSocket.maximumParts)
+    public static let maximumParts = 64
     private var onDatagram: ((UnsafeRawBufferPointer, SocketAddress) -> Void)?
     private var onError: ((UVError) -> Void)?
     public private(set) var receiveErrors = 0
@@ -37,7 +40,10 @@ public final class UDPSocket {
         }
     }
 
-    deinit { receiveBuffer.deallocate() }
+    deinit {
+        receiveBuffer.deallocate()
+        gather.deallocate()
+    }
 
     public var localAddress: SocketAddress {
         var storage = sockaddr_in()
@@ -82,6 +88,22 @@ public final class UDPSocket {
         var storage = address.storage
         let result = withUnsafePointer(to: &storage) {
             $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { uv_udp_try_send(handle, &buffer, 1, $0) }
+        }
+        return result >= 0
+    }
+
+    /// Sends one datagram made of `parts`, in order, with one system call and no copy
+    /// (scatter/gather: a header here, a payload there). False as for `send(_:to:)`.
+    @discardableResult
+    public func send(parts: UnsafeBufferPointer<UnsafeRawBufferPointer>, to address: SocketAddress) -> Bool {
+        precondition(parts.count <= Self.maximumParts, "too many parts for one datagram")
+        for (index, part) in parts.enumerated() {
+            gather[index] = uv_buf_init(UnsafeMutablePointer(mutating: part.baseAddress?.assumingMemoryBound(to: CChar.self)),
+                                        UInt32(part.count))
+        }
+        var storage = address.storage
+        let result = withUnsafePointer(to: &storage) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { uv_udp_try_send(handle, gather, UInt32(parts.count), $0) }
         }
         return result >= 0
     }

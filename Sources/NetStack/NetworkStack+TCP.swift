@@ -1,3 +1,4 @@
+import SmartNIC
 import Wire
 
 /// A TCP connection's identity from this host's side.
@@ -74,29 +75,39 @@ extension NetworkStack {
         let iss = isnGenerator.next(local: tuple.localAddress, localPort: tuple.localPort,
                                     remote: tuple.remoteAddress, remotePort: tuple.remotePort, now: now)
         let connection = TCPConnection(configuration: tcpConfiguration, local: (tuple.localAddress, tuple.localPort),
-                                       remote: (tuple.remoteAddress, tuple.remotePort), iss: iss, mss: mss, now: now) { [unowned self] header, length, write in
-            self.sendTCP(header, payloadLength: length, from: tuple.localAddress, to: tuple.remoteAddress, writePayload: write)
+                                       remote: (tuple.remoteAddress, tuple.remotePort), iss: iss, mss: mss, now: now,
+                                       driver: interface.port.driver) { [unowned self] header, length, data in
+            self.sendTCP(header, payloadLength: length, from: tuple.localAddress, to: tuple.remoteAddress, data: data)
         }
         connection.clock = { [unowned self] in self.now }
         return connection
     }
 
+    /// Sends a segment: its header written here, its data given as payloads where they lie.
     func sendTCP(_ header: TCPHeaderRepr, payloadLength: Int, from source: IPv4Address, to destination: IPv4Address,
-                 writePayload: (UnsafeMutableRawBufferPointer) -> Void) {
-        let segmentLength = header.headerLength + payloadLength
-        let result = sendIPv4(to: destination, from: source, protocolNumber: IPProtocol.tcp, payloadLength: segmentLength) { segment, interface in
-            header.emit(into: segment)
-            writePayload(UnsafeMutableRawBufferPointer(rebasing: segment[header.headerLength..<segmentLength]))
-            // With checksum offload the card computes the checksum; the host leaves the field zero.
+                 data: (_ body: (Payload) -> Void) -> Void) {
+        let headerLength = header.headerLength
+        let result = sendIPv4(to: destination, from: source, protocolNumber: IPProtocol.tcp, transportHeaderLength: headerLength,
+                              dataLength: payloadLength, writeHeader: { segment, interface in
+            let bytes = UnsafeMutableRawBufferPointer(rebasing: segment[..<headerLength])
+            header.emit(into: bytes)
+            // With checksum offload the card computes the checksum; the host leaves the field
+            // zero. Without it (a conventional card) the host sums the data it holds itself.
             if !interface.port.checksumOffload {
-                TCPHeaderRepr.fillChecksum(UnsafeMutableRawBufferPointer(rebasing: segment[..<segmentLength]),
-                                           source: source, destination: destination)
+                var sum = InternetChecksum()
+                sum.addPseudoHeader(source: source, destination: destination, protocolNumber: IPProtocol.tcp,
+                                    length: headerLength + payloadLength)
+                sum.add(UnsafeRawBufferPointer(bytes))
+                data { payload in payload.withHostBytes { sum.add($0) } }
+                bytes.storeBytes(of: sum.checksum.bigEndian, toByteOffset: 16, as: UInt16.self)
             }
-        }
+        }, data: data)
         if result != .noRoute { tcpCounters.segmentsOut += 1 }
     }
 
-    func receiveTCP(_ bytes: UnsafeRawBufferPointer, header ip: IPv4Repr, checksumVerified: Bool) {
+    /// A TCP segment read whole by the host (`bytes`), `offset` bytes into its frame.
+    func receiveTCP(_ bytes: UnsafeRawBufferPointer, in packet: PacketBuffer, at offset: Int, header ip: IPv4Repr,
+                    checksumVerified: Bool) {
         guard let view = try? TCPSegmentView(checking: bytes) else {
             counters.droppedMalformed += 1
             return
@@ -105,6 +116,12 @@ extension NetworkStack {
             counters.droppedBadChecksum += 1
             return
         }
+        receiveTCP(view, payload: packet.payload(from: offset + view.headerLength, to: offset + bytes.count), header: ip)
+    }
+
+    /// A TCP segment whose checksum holds: `view` covers its header, `payload` is its data
+    /// where it lies.
+    func receiveTCP(_ view: TCPSegmentView, payload: Payload, header ip: IPv4Repr) {
         guard let segment = try? TCPHeaderRepr.parse(view) else {
             counters.droppedMalformed += 1
             return
@@ -117,18 +134,18 @@ extension NetworkStack {
                 connection.terminate(nil)
                 tcpConnections[tuple] = nil
             } else {
-                connection.handle(segment, payload: view.payload, now: now)
+                connection.handle(segment, payload: payload.count > 0 ? payload : nil, now: now)
                 if connection.isFinished { tcpConnections[tuple] = nil }
                 return
             }
         }
         if let listener = tcpListeners[segment.destinationPort] {
-            acceptOnListener(listener, segment: segment, tuple: tuple, payloadLength: view.payload.count)
+            acceptOnListener(listener, segment: segment, tuple: tuple, payloadLength: payload.count)
             return
         }
         // CLOSED (RFC 9293 §3.10.7.1): answer anything but a RST with a RST.
         tcpCounters.resetsForClosedPorts += 1
-        replyWithReset(to: segment, tuple: tuple, payloadLength: view.payload.count)
+        replyWithReset(to: segment, tuple: tuple, payloadLength: payload.count)
     }
 
     /// RFC 6191 / RFC 1122 §4.2.2.13: a new SYN may take over a 4-tuple in TIME-WAIT when its

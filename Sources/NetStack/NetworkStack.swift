@@ -51,7 +51,7 @@ public final class NetworkStack {
         interfaces.append(interface)
         routing.connected.append((interface.index, address))
         let index = interface.index
-        port.deliver = { [unowned self] frame, verified in self.receive(frame: frame, on: index, checksumsVerified: verified) }
+        port.deliver = { [unowned self] packet in self.receive(packet: &packet, on: index) }
         return interface
     }
 
@@ -104,9 +104,66 @@ public final class NetworkStack {
 
     // MARK: - Input
 
-    func receive(frame: UnsafeRawBufferPointer, on index: Int, checksumsVerified: Bool) {
+    /// A frame from a NIC port. The host reads what it needs of it: a TCP segment's headers
+    /// when the card verified its checksums (its data stays where it landed, on the card on the
+    /// smart path), the whole frame otherwise (ARP, ICMP, anything the host must check itself).
+    func receive(packet: inout PacketBuffer, on index: Int) {
         counters.framesIn += 1
         let interface = interfaces[index]
+        interface.port.driver.pull(&packet, upTo: hostBytesNeeded(&packet, driver: interface.port.driver))
+        if packet.isLinear {
+            receiveLinear(packet, on: interface)
+        } else {
+            receiveSplit(packet, on: interface)
+        }
+    }
+
+    /// How much of a received frame the host must read: through the TCP header of a verified
+    /// TCP/IPv4 segment, all of it otherwise.
+    private func hostBytesNeeded(_ packet: inout PacketBuffer, driver: NICDriver) -> Int {
+        guard packet.checksumsVerified, !packet.isLinear else { return packet.length }
+        let ipStart = EthernetFrameView.headerLength
+        driver.pull(&packet, upTo: ipStart + IPv4PacketView.minimumHeaderLength)
+        let head = packet.head
+        guard head.count >= ipStart + IPv4PacketView.minimumHeaderLength,
+              head[12] == 0x08, head[13] == 0x00, head[ipStart] >> 4 == 4, head[ipStart + 9] == IPProtocol.tcp,
+              head[ipStart + 6] & 0x3f == 0, head[ipStart + 7] == 0 else { return packet.length }
+        let tcpStart = ipStart + max(IPv4PacketView.minimumHeaderLength, Int(head[ipStart] & 0x0f) * 4)
+        driver.pull(&packet, upTo: tcpStart + TCPSegmentView.minimumHeaderLength)
+        guard packet.head.count >= tcpStart + TCPSegmentView.minimumHeaderLength else { return packet.length }
+        return tcpStart + max(TCPSegmentView.minimumHeaderLength, Int(packet.head[tcpStart + 12] >> 4) * 4)
+    }
+
+    /// A TCP segment whose data stayed on the card: only its headers are in host memory.
+    private func receiveSplit(_ packet: PacketBuffer, on interface: Interface) {
+        let ipStart = EthernetFrameView.headerLength
+        guard let ethernet = try? EthernetFrameView(checking: packet.head), interface.accepts(ethernet.destination) else {
+            counters.droppedNotForUs += 1
+            return
+        }
+        guard let view = try? IPv4PacketView(checkingHeader: ethernet.payload, packetLength: packet.length - ipStart),
+              let header = try? IPv4Repr.parse(view, verifyChecksum: false) else {
+            counters.droppedMalformed += 1
+            return
+        }
+        guard interfaces.contains(where: { $0.address.address == header.destination }) else {
+            counters.droppedNotOurAddress += 1
+            return
+        }
+        let tcpStart = ipStart + view.headerLength
+        let segmentEnd = ipStart + view.totalLength
+        guard let tcp = try? TCPSegmentView(checking: UnsafeRawBufferPointer(rebasing: packet.head[tcpStart...])),
+              tcpStart + tcp.headerLength <= segmentEnd else {
+            counters.droppedMalformed += 1
+            return
+        }
+        let headerOnly = try! TCPSegmentView(checking: UnsafeRawBufferPointer(rebasing: packet.head[tcpStart..<(tcpStart + tcp.headerLength)]))
+        receiveTCP(headerOnly, payload: packet.payload(from: tcpStart + tcp.headerLength, to: segmentEnd), header: header)
+    }
+
+    private func receiveLinear(_ packet: PacketBuffer, on interface: Interface) {
+        let frame = packet.head
+        let checksumsVerified = packet.checksumsVerified
         guard let ethernet = try? EthernetFrameView(checking: frame) else {
             counters.droppedMalformed += 1
             return
@@ -117,7 +174,7 @@ public final class NetworkStack {
         }
         switch ethernet.etherType {
         case EtherType.arp: receiveARP(ethernet.payload, on: interface)
-        case EtherType.ipv4: receiveIPv4(ethernet.payload, on: interface, checksumsVerified: checksumsVerified)
+        case EtherType.ipv4: receiveIPv4(ethernet.payload, of: packet, on: interface, checksumsVerified: checksumsVerified)
         default: counters.droppedUnknownEtherType += 1
         }
     }
@@ -143,7 +200,7 @@ public final class NetworkStack {
         }
     }
 
-    private func receiveIPv4(_ bytes: UnsafeRawBufferPointer, on interface: Interface, checksumsVerified: Bool) {
+    private func receiveIPv4(_ bytes: UnsafeRawBufferPointer, of packet: PacketBuffer, on interface: Interface, checksumsVerified: Bool) {
         let view: IPv4PacketView
         let header: IPv4Repr
         do {
@@ -163,7 +220,9 @@ public final class NetworkStack {
         }
         switch header.protocolNumber {
         case IPProtocol.icmp: receiveICMP(view.payload, header: header, broadcast: isBroadcast)
-        case IPProtocol.tcp where !isBroadcast: receiveTCP(view.payload, header: header, checksumVerified: checksumsVerified)
+        case IPProtocol.tcp where !isBroadcast:
+            receiveTCP(view.payload, in: packet, at: EthernetFrameView.headerLength + view.headerLength,
+                       header: header, checksumVerified: checksumsVerified)
         default: counters.droppedUnsupportedProtocol += 1
         }
     }
@@ -237,35 +296,55 @@ public final class NetworkStack {
         }
     }
 
-    /// Routes and sends an IPv4 packet whose payload `writePayload` fills in place. When the
-    /// next hop's MAC is unknown the frame waits for ARP instead of being lost.
+    /// Routes and sends an IPv4 packet whose payload `writePayload` fills in place.
     func sendIPv4(to destination: IPv4Address, from source: IPv4Address?, protocolNumber: UInt8, payloadLength: Int,
                   timeToLive: UInt8? = nil,
                   writePayload: (UnsafeMutableRawBufferPointer, _ leaving: Interface) -> Void) -> SendResult {
+        sendIPv4(to: destination, from: source, protocolNumber: protocolNumber, transportHeaderLength: payloadLength,
+                 dataLength: 0, timeToLive: timeToLive, writeHeader: writePayload) { _ in }
+    }
+
+    /// Routes and sends an IPv4 packet: a transport header that `writeHeader` fills in place,
+    /// then `dataLength` bytes of data that `data` gives as payloads where they lie (card or host
+    /// memory; the card gathers them). When the next hop's MAC is unknown the frame waits for
+    /// ARP instead of being lost; it then waits whole in host memory (its data fetched, counted).
+    func sendIPv4(to destination: IPv4Address, from source: IPv4Address?, protocolNumber: UInt8,
+                  transportHeaderLength: Int, dataLength: Int, timeToLive: UInt8? = nil,
+                  writeHeader: (UnsafeMutableRawBufferPointer, _ leaving: Interface) -> Void,
+                  data: (_ body: (Payload) -> Void) -> Void) -> SendResult {
         guard let route = routing.route(to: destination) else {
             counters.droppedNoRoute += 1
             return .noRoute
         }
         let interface = interfaces[route.interface]
         let ip = IPv4Repr(source: source ?? interface.address.address, destination: destination,
-                          protocolNumber: protocolNumber, payloadLength: payloadLength,
+                          protocolNumber: protocolNumber, payloadLength: transportHeaderLength + dataLength,
                           timeToLive: timeToLive ?? defaultTimeToLive, identification: nextIdentification)
         nextIdentification &+= 1
-        let length = EthernetFrameView.headerLength + ip.totalLength
+        let headerLength = EthernetFrameView.headerLength + ip.headerLength + transportHeaderLength
         let destinationMAC = arp.lookup(route.nextHop, now: now)
-        let fill = { (frame: UnsafeMutableRawBufferPointer) in
+        func fill(_ frame: UnsafeMutableRawBufferPointer) {
             EthernetRepr(destination: destinationMAC ?? .zero, source: interface.mac, etherType: EtherType.ipv4).emit(into: frame)
             let packet = UnsafeMutableRawBufferPointer(rebasing: frame[EthernetFrameView.headerLength...])
             ip.emit(into: packet)
-            writePayload(UnsafeMutableRawBufferPointer(rebasing: packet[ip.headerLength...]), interface)
+            writeHeader(UnsafeMutableRawBufferPointer(rebasing: packet[ip.headerLength...]), interface)
         }
         if destinationMAC != nil {
             counters.framesOut += 1
-            interface.port.transmit(length: length, fill)
+            interface.port.transmit(headerLength: headerLength, headers: fill) { assembly in
+                data { assembly.append($0) }
+            }
             return .sent
         }
-        var frame = [UInt8](repeating: 0, count: length)
-        frame.withUnsafeMutableBytes(fill)
+        var frame = [UInt8](repeating: 0, count: headerLength + dataLength)
+        frame.withUnsafeMutableBytes { bytes in
+            fill(UnsafeMutableRawBufferPointer(rebasing: bytes[..<headerLength]))
+            var offset = headerLength
+            data { payload in
+                payload.driver.fetch(payload, into: UnsafeMutableRawBufferPointer(rebasing: bytes[offset..<(offset + payload.count)]))
+                offset += payload.count
+            }
+        }
         let (requestNow, dropped) = arp.enqueue(frame, for: route.nextHop, interface: interface.index, now: now)
         if dropped { counters.droppedARPQueueFull += 1 }
         if requestNow { sendARPRequest(for: route.nextHop, on: interface) }

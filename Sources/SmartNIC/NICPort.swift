@@ -4,43 +4,68 @@ import Glibc
 #endif
 
 /// One port of the emulated NIC, attached to one link: it frames Ethernet in the tunnel's
-/// datagrams, accepts datagrams from its peer only, and records a capture when asked.
+/// datagrams, accepts datagrams from its peer only, stores received frames in card memory (smart)
+/// or DMAs them to host memory (conventional), offloads checksums, assembles transmitted frames
+/// from headers and cached payloads, and records a capture when asked.
 /// Sans-I/O: the node feeds it datagrams and gives it a `send` function for the socket.
 public final class NICPort {
     public let name: String
     public let linkID: UInt32
     public let encapsulation: Encapsulation
     public var peer: UnderlayAddress
-    public private(set) var counters = PortCounters()
+    public internal(set) var counters = PortCounters()
     public var capture: PcapWriter?
     /// Timestamps for captured frames: the wall clock in a node, the virtual clock in a simulation.
     public var captureClock: () -> UInt64 = NICPort.wallClock
-    /// Hands an encapsulated datagram to the underlay; false when it could not be sent.
-    public var send: (UnsafeRawBufferPointer) -> Bool = { _ in false }
-    /// Frames received from the link, for the stack above, with whether the card verified
-    /// their checksums (the host then trusts the mark); valid only during the call.
-    public var deliver: (_ frame: UnsafeRawBufferPointer, _ checksumsVerified: Bool) -> Void = { _, _ in }
+    /// Hands an encapsulated datagram, given as its parts in order, to the underlay (one
+    /// datagram, scatter/gather); false when it could not be sent. The parts are valid only
+    /// during the call.
+    public var send: (UnsafeBufferPointer<UnsafeRawBufferPointer>) -> Bool = { _ in false }
+    /// Frames received from the link, for the stack above; valid only during the call. The
+    /// stack retains the parts of `frame` it keeps.
+    public var deliver: (inout PacketBuffer) -> Void = { _ in }
+    /// The host's driver for this card: its memories, its DMA and their counters.
+    public let driver: NICDriver
     /// The card verifies IPv4/TCP/UDP checksums on receive and computes TCP checksums on
-    /// transmit. Off, the host stack does both in software (the conventional NIC).
-    public var checksumOffload = false
+    /// transmit. Off, the host stack does both in software (the conventional NIC's default).
+    public var checksumOffload: Bool
 
     public static let maximumFrameLength = 65_535
     /// 64 bytes on the wire less the 4-byte FCS, which tunnels do not carry.
     public static let minimumFrameLength = 60
-    /// One transmit buffer, reused for every frame: the stack writes the frame right after the
-    /// encapsulation header, so framing costs no copy and no allocation.
-    private let transmitBuffer: UnsafeMutableRawBufferPointer
+    /// Most parts of one datagram: the headers, payload runs (2 KiB chunks at least, so a jumbo
+    /// segment spans a few), and padding.
+    static let maximumParts = 64
+    /// The card's transmit buffer, reused for every frame: headers DMAed from the host, and the
+    /// host-memory parts of payloads (the conventional path), right after the encapsulation
+    /// header. Cached payloads never pass through it: they leave straight from card memory.
+    let transmitBuffer: UnsafeMutableRawBufferPointer
+    /// The datagram being assembled, as parts.
+    let parts: UnsafeMutableBufferPointer<UnsafeRawBufferPointer>
+    /// Zeros that pad runt frames.
+    nonisolated(unsafe) static let padding: UnsafeRawBufferPointer = {
+        let zeros = UnsafeMutableRawBufferPointer.allocate(byteCount: NICPort.minimumFrameLength, alignment: 16)
+        zeros.initializeMemory(as: UInt8.self, repeating: 0)
+        return UnsafeRawBufferPointer(zeros)
+    }()
 
-    public init(name: String, linkID: UInt32, peer: UnderlayAddress, encapsulation: Encapsulation = .vxlan) {
+    public init(name: String, linkID: UInt32, peer: UnderlayAddress, encapsulation: Encapsulation = .vxlan,
+                driver: NICDriver = NICDriver(configuration: .conventional)) {
         precondition(linkID < 1 << 24, "VNI is 24 bits")
         self.name = name
         self.linkID = linkID
         self.peer = peer
         self.encapsulation = encapsulation
+        self.driver = driver
+        checksumOffload = driver.configuration.checksumOffload
         transmitBuffer = .allocate(byteCount: Self.maximumFrameLength + VXLANHeaderView.length, alignment: 16)
+        parts = .allocate(capacity: Self.maximumParts)
     }
 
-    deinit { transmitBuffer.deallocate() }
+    deinit {
+        transmitBuffer.deallocate()
+        parts.deallocate()
+    }
 
     /// A datagram arrived on the port's socket.
     public func receive(datagram: UnsafeRawBufferPointer, from source: UnderlayAddress) {
@@ -71,6 +96,7 @@ public final class NICPort {
         counters.receivedFrames += 1
         counters.receivedFrameBytes += frame.count
         capture?.write(frame, wallClockNanoseconds: captureClock())
+        guard var packet = driver.land(frame) else { return }
         var verified = false
         if checksumOffload {
             switch ChecksumOffload.verify(frame) {
@@ -84,38 +110,9 @@ public final class NICPort {
                 break
             }
         }
-        deliver(frame, verified)
-    }
-
-    /// Transmits a frame of `length` bytes that `fill` writes in place.
-    public func transmit(length: Int, _ fill: (UnsafeMutableRawBufferPointer) -> Void) {
-        precondition(length <= Self.maximumFrameLength, "frame longer than the port's buffer")
-        let headroom = encapsulation.headerLength
-        fill(UnsafeMutableRawBufferPointer(rebasing: transmitBuffer[headroom..<(headroom + length)]))
-        // Like a real MAC, the port pads runt frames (an ARP is 42 bytes) to Ethernet's minimum.
-        let filled = length
-        let length = max(filled, Self.minimumFrameLength)
-        if filled < length {
-            UnsafeMutableRawBufferPointer(rebasing: transmitBuffer[(headroom + filled)..<(headroom + length)]).initializeMemory(as: UInt8.self, repeating: 0)
-        }
-        let frame = UnsafeMutableRawBufferPointer(rebasing: transmitBuffer[headroom..<(headroom + length)])
-        if checksumOffload && ChecksumOffload.fill(frame) { counters.checksumsComputed += 1 }
-        if encapsulation == .vxlan {
-            VXLANRepr(vni: linkID).emit(into: transmitBuffer)
-        }
-        counters.transmittedFrames += 1
-        counters.transmittedFrameBytes += length
-        capture?.write(UnsafeRawBufferPointer(frame), wallClockNanoseconds: captureClock())
-        if !send(UnsafeRawBufferPointer(rebasing: transmitBuffer[..<(headroom + length)])) {
-            counters.droppedOnSend += 1
-        }
-    }
-
-    /// Transmits a frame that already exists as bytes (a frame that waited for ARP).
-    public func transmit(frame: [UInt8]) {
-        transmit(length: frame.count) { buffer in
-            frame.withUnsafeBytes { buffer.copyMemory(from: $0) }
-        }
+        packet.checksumsVerified = verified
+        deliver(&packet)
+        packet.frame.release()
     }
 
     public static func wallClock() -> UInt64 {

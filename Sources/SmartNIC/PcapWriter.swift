@@ -34,16 +34,39 @@ public final class PcapWriter {
     public func write(_ frame: UnsafeRawBufferPointer, wallClockNanoseconds: UInt64) {
         guard let file else { return }
         let captured = min(frame.count, snapLength)
+        writeRecordHeader(captured: captured, length: frame.count, wallClockNanoseconds: wallClockNanoseconds)
+        if captured > 0 { fwrite(frame.baseAddress, 1, captured, file) }
+    }
+
+    /// Records one frame given as the parts of a datagram, leaving out the first `skip` bytes of
+    /// the first part (the tunnel's encapsulation header).
+    public func write(parts: UnsafeBufferPointer<UnsafeRawBufferPointer>, skippingFirst skip: Int, wallClockNanoseconds: UInt64) {
+        guard let file else { return }
+        let length = parts.reduce(0) { $0 + $1.count } - skip
+        let captured = min(length, snapLength)
+        writeRecordHeader(captured: captured, length: length, wallClockNanoseconds: wallClockNanoseconds)
+        var remaining = captured
+        var toSkip = skip
+        for part in parts where remaining > 0 {
+            let start = min(toSkip, part.count)
+            toSkip -= start
+            let take = min(part.count - start, remaining)
+            if take > 0 { fwrite(part.baseAddress! + start, 1, take, file) }
+            remaining -= take
+        }
+    }
+
+    private func writeRecordHeader(captured: Int, length: Int, wallClockNanoseconds: UInt64) {
+        guard let file else { return }
         let seconds = UInt32(truncatingIfNeeded: wallClockNanoseconds / 1_000_000_000)
         let micros = UInt32(truncatingIfNeeded: wallClockNanoseconds % 1_000_000_000 / 1000)
         record.withUnsafeMutableBytes { b in
             b.storeBytes(of: seconds.littleEndian, toByteOffset: 0, as: UInt32.self)
             b.storeBytes(of: micros.littleEndian, toByteOffset: 4, as: UInt32.self)
             b.storeBytes(of: UInt32(captured).littleEndian, toByteOffset: 8, as: UInt32.self)
-            b.storeBytes(of: UInt32(frame.count).littleEndian, toByteOffset: 12, as: UInt32.self)
+            b.storeBytes(of: UInt32(length).littleEndian, toByteOffset: 12, as: UInt32.self)
         }
         fwrite(record, 1, 16, file)
-        if captured > 0 { fwrite(frame.baseAddress, 1, captured, file) }
     }
 
     public func flush() { if let file { fflush(file) } }

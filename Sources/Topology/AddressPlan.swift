@@ -1,8 +1,10 @@
+import SmartNIC
 import Wire
 
 /// Gives every interface what the file leaves out — an address, a MAC, underlay ports — and
 /// checks that the result can work: both ends of a link on one subnet, nothing used twice,
-/// gateways reachable.
+/// gateways reachable. Each node's NIC settings are completed from `NICConfiguration`'s
+/// defaults and checked as a whole here too.
 ///
 /// Assignments depend only on positions in the file (link id, node index, interface index),
 /// so every node process that reads the same file derives the same plan on its own.
@@ -39,8 +41,9 @@ struct AddressPlan {
                         ? "no gateway, since \(node.name.value) has no interfaces"
                         : "an address in \(subnets.joined(separator: " or "))")
             }
+            let nic = try node.nic.configuration(node: node.name.value)
             nodes.append(NodeSpec(name: node.name.value, kind: node.kind, gateway: node.gateway?.value,
-                                  interfaces: interfaces, congestion: node.congestion))
+                                  interfaces: interfaces, congestion: node.congestion, nic: nic))
         }
         let links = draft.links.map { LinkSpec(id: $0.id, a: $0.a.value, b: $0.b.value) }
         topology = Topology(name: draft.name, sourcePath: sourcePath, underlayHost: draft.underlayHost,

@@ -1,4 +1,5 @@
 import NetStack
+import SmartNIC
 import Wire
 
 /// A value together with the place it was written, kept until the checks that compare values
@@ -24,6 +25,8 @@ struct NodeDraft {
     var gateway: Written<IPv4Address>?
     var interfaces: [InterfaceDraft]
     var congestion: CongestionAlgorithm
+    /// `defaults.nic` with the node's own `nic:` laid over it; not yet checked as a whole.
+    var nic: NICDraft
 }
 
 struct InterfaceDraft {

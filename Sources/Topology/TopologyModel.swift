@@ -1,4 +1,5 @@
 import NetStack
+import SmartNIC
 import Wire
 
 /// A topology file after validation: every interface has its address, MAC and underlay ports,
@@ -45,14 +46,18 @@ public struct NodeSpec: Hashable, Sendable {
     public var interfaces: [InterfaceSpec]
     /// The node's TCP congestion control (`tcp: {congestion: cubic}`); NewReno unless set.
     public var congestion: CongestionAlgorithm
+    /// The node's NIC (`nic:` under the node, laid field by field over `defaults.nic`);
+    /// `NICConfiguration()`, a smart card, unless set.
+    public var nic: NICConfiguration
 
     public init(name: String, kind: NodeKind, gateway: IPv4Address?, interfaces: [InterfaceSpec],
-                congestion: CongestionAlgorithm = .newReno) {
+                congestion: CongestionAlgorithm = .newReno, nic: NICConfiguration = NICConfiguration()) {
         self.name = name
         self.kind = kind
         self.gateway = gateway
         self.interfaces = interfaces
         self.congestion = congestion
+        self.nic = nic
     }
 
     public func interface(named name: String) -> InterfaceSpec? {

@@ -1,4 +1,5 @@
 import NetStack
+import SmartNIC
 import Wire
 
 /// Reads the YAML tree into a `TopologyDraft`, checking each field's shape and value on its
@@ -11,14 +12,19 @@ struct TopologyParser {
 
     private enum Accepted {
         static let document = "a mapping with keys name, nodes, links and optionally defaults"
-        static let defaults = "a mapping with key underlay"
+        static let defaults = "a mapping with optional keys underlay, nic"
         static let underlay = "a mapping with keys host and base_port, e.g. {host: 127.0.0.1, base_port: 47100}"
         static let host = "an IPv4 address A.B.C.D or a host name"
         static let basePort = "an integer in \(basePortRange)"
         static let nodes = "a mapping of node name to node, e.g. h1: {kind: host}"
-        static let node = "a mapping with key kind and optionally gateway, interfaces, tcp"
+        static let node = "a mapping with key kind and optionally gateway, interfaces, tcp, nic"
         static let tcp = "a mapping with key congestion, e.g. {congestion: cubic}"
         static let congestion = CongestionAlgorithm.allCases.map(\.rawValue).joined(separator: ", ")
+        static let nic = "a mapping with optional keys mode, card_memory, header_prefix, checksum_offload, e.g. {mode: conventional, card_memory: 16MiB}"
+        static let nicMode = NICMode.allCases.map(\.rawValue).joined(separator: ", ")
+        static let cardMemory = "a byte size in \(ByteSize.describe(NICConfiguration.cardMemoryRange.lowerBound))...\(ByteSize.describe(NICConfiguration.cardMemoryRange.upperBound)): \(ByteSize.accepted)"
+        static let headerPrefix = "an integer number of bytes in \(NICConfiguration.headerPrefixRange)"
+        static let checksumOffload = "true or false"
         static let kind = NodeKind.allCases.map(\.rawValue).joined(separator: ", ")
         static let gateway = "an IPv4 address A.B.C.D"
         static let interfaces = "a mapping of interface name to interface, e.g. eth0: {address: 10.0.0.1/24}"
@@ -41,13 +47,15 @@ struct TopologyParser {
         let name = try topologyName(try document.required("name", accepted: Names.topologyAccepted))
         var host = Self.defaultUnderlayHost
         var basePort = Self.defaultBasePort
+        var nicDefaults = NICDraft()
         if let defaults = document.optional("defaults") {
-            let fields = try defaults.fields(accepting: ["underlay"], accepted: Accepted.defaults)
+            let fields = try defaults.fields(accepting: ["underlay", "nic"], accepted: Accepted.defaults)
             if let underlay = fields.optional("underlay") {
                 let fields = try underlay.fields(accepting: ["host", "base_port"], accepted: Accepted.underlay)
                 if let field = fields.optional("host") { host = try underlayHost(field) }
                 if let field = fields.optional("base_port") { basePort = try self.basePort(field) }
             }
+            if let field = fields.optional("nic") { nicDefaults = try nic(field) }
         }
         if let basePortOverride {
             guard Self.basePortRange.contains(basePortOverride) else {
@@ -60,7 +68,7 @@ struct TopologyParser {
         let entries = try nodesField.entries(accepted: Accepted.nodes)
         guard !entries.isEmpty else { throw nodesField.error("has no nodes", accepted: Accepted.nodes) }
         var nodes: [NodeDraft] = []
-        for entry in entries { nodes.append(try node(entry)) }
+        for entry in entries { nodes.append(try node(entry, nicDefaults: nicDefaults)) }
         let linksField = try document.required("links", accepted: Accepted.links)
         var links: [LinkDraft] = []
         for (index, item) in try linksField.sequence(accepted: Accepted.links).enumerated() {
@@ -96,11 +104,11 @@ struct TopologyParser {
         return port
     }
 
-    private func node(_ entry: YAMLEntry) throws(TopologyError) -> NodeDraft {
+    private func node(_ entry: YAMLEntry, nicDefaults: NICDraft) throws(TopologyError) -> NodeDraft {
         guard Names.isNodeName(entry.name) else {
             throw entry.key.error("'\(entry.name)' is not a node name", accepted: Names.nodeAccepted)
         }
-        let fields = try entry.value.fields(accepting: ["kind", "gateway", "interfaces", "tcp"], accepted: Accepted.node)
+        let fields = try entry.value.fields(accepting: ["kind", "gateway", "interfaces", "tcp", "nic"], accepted: Accepted.node)
         let kindField = try fields.required("kind", accepted: Accepted.kind)
         let kindName = try kindField.string(accepted: Accepted.kind)
         guard let kind = NodeKind(rawValue: kindName) else {
@@ -131,8 +139,59 @@ struct TopologyParser {
                 congestion = algorithm
             }
         }
+        var nic = nicDefaults
+        if let field = fields.optional("nic") { nic = nicDefaults.overridden(by: try self.nic(field)) }
         return NodeDraft(name: Written(value: entry.name, field: entry.key), kind: kind,
-                         gateway: gateway, interfaces: interfaces, congestion: congestion)
+                         gateway: gateway, interfaces: interfaces, congestion: congestion, nic: nic)
+    }
+
+    /// A `nic:` block, under `defaults` or a node. Whether its fields go together is decided
+    /// once a node's block has been laid over the defaults (`NICDraft.configuration`).
+    private func nic(_ field: YAMLField) throws(TopologyError) -> NICDraft {
+        let fields = try field.fields(accepting: ["mode", "card_memory", "header_prefix", "checksum_offload"],
+                                      accepted: Accepted.nic)
+        var draft = NICDraft()
+        if let field = fields.optional("mode") {
+            let text = try field.string(accepted: Accepted.nicMode)
+            guard let mode = NICMode(rawValue: text) else {
+                throw field.error("'\(text)' is not a NIC mode", accepted: Accepted.nicMode)
+            }
+            draft.mode = Written(value: mode, field: field)
+        }
+        if let field = fields.optional("card_memory") {
+            let text = try field.string(accepted: Accepted.cardMemory)
+            switch ByteSize.read(text) {
+            case .bytes(let bytes) where NICConfiguration.cardMemoryRange.contains(bytes):
+                draft.cardMemory = Written(value: bytes, field: field)
+            case .bytes(let bytes):
+                let inBytes = text == String(bytes) ? "" : " (\(bytes) bytes)"
+                throw field.error("'\(text)'\(inBytes) is out of range", accepted: Accepted.cardMemory)
+            case .outOfRange:
+                throw field.error("'\(text)' is out of range", accepted: Accepted.cardMemory)
+            case .notASize:
+                throw field.error("'\(text)' is not a byte size", accepted: Accepted.cardMemory)
+            }
+        }
+        if let field = fields.optional("header_prefix") {
+            let text = try field.string(accepted: Accepted.headerPrefix)
+            guard let bytes = Int(text), NICConfiguration.headerPrefixRange.contains(bytes) else {
+                let digits = text.drop { $0 == "-" }
+                let isInteger = !digits.isEmpty && digits.allSatisfy { ("0"..."9").contains($0) }
+                throw field.error("'\(text)' is \(isInteger ? "out of range" : "not an integer")",
+                                  accepted: Accepted.headerPrefix)
+            }
+            draft.headerPrefix = Written(value: bytes, field: field)
+        }
+        if let field = fields.optional("checksum_offload") {
+            // YAML 1.2's booleans; 1.1's yes/no/on/off are refused rather than guessed at.
+            let text = try field.string(accepted: Accepted.checksumOffload)
+            switch text {
+            case "true", "True", "TRUE": draft.checksumOffload = Written(value: true, field: field)
+            case "false", "False", "FALSE": draft.checksumOffload = Written(value: false, field: field)
+            default: throw field.error("'\(text)' is not true or false", accepted: Accepted.checksumOffload)
+            }
+        }
+        return draft
     }
 
     private func interface(_ entry: YAMLEntry) throws(TopologyError) -> InterfaceDraft {

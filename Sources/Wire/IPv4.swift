@@ -28,6 +28,26 @@ public struct IPv4PacketView {
         self.bytes = UnsafeRawBufferPointer(rebasing: bytes[..<totalLength])
     }
 
+    /// A view over the header alone, for a packet whose payload lies elsewhere (in card memory,
+    /// after a header split). Checks the header as `init(checking:)` does, and checks Total Length
+    /// against `packetLength`, the bytes the packet really has where it lies. `payload` is empty.
+    public init(checkingHeader bytes: UnsafeRawBufferPointer, packetLength: Int) throws(WireError) {
+        try requireLength(bytes, Self.minimumHeaderLength, "IPv4")
+        let version = bytes[0] >> 4
+        guard version == 4 else { throw WireError.malformed(layer: "IPv4", reason: "version \(version)") }
+        let headerLength = Int(bytes[0] & 0x0f) * 4
+        guard headerLength >= Self.minimumHeaderLength else {
+            throw WireError.malformed(layer: "IPv4", reason: "header length \(headerLength) below 20")
+        }
+        let totalLength = Int(bytes.u16(2))
+        guard totalLength >= headerLength else {
+            throw WireError.malformed(layer: "IPv4", reason: "total length \(totalLength) below header length \(headerLength)")
+        }
+        guard packetLength >= totalLength else { throw WireError.truncated(layer: "IPv4", needed: totalLength, available: packetLength) }
+        try requireLength(bytes, headerLength, "IPv4")
+        self.bytes = UnsafeRawBufferPointer(rebasing: bytes[..<headerLength])
+    }
+
     public var headerLength: Int { Int(bytes[0] & 0x0f) * 4 }
     public var dscpEcn: UInt8 { bytes[1] }
     public var totalLength: Int { Int(bytes.u16(2)) }

@@ -36,8 +36,8 @@ final class TwoHostNetwork {
         portB.send = { [unowned self] datagram in self.put(datagram, from: "b", to: self.portA); return true }
     }
 
-    private func put(_ datagram: UnsafeRawBufferPointer, from: String, to port: NICPort) {
-        let bytes = Array(datagram)
+    private func put(_ datagram: UnsafeBufferPointer<UnsafeRawBufferPointer>, from: String, to port: NICPort) {
+        let bytes = datagram.flatMap { Array($0) }
         wire.append((from, Array(bytes.dropFirst(VXLANHeaderView.length))))
         inFlight.append((now + delay, port, bytes))
     }

@@ -36,7 +36,7 @@ struct ChecksumOffloadTests {
         let port = NICPort(name: "h1:eth0", linkID: 1, peer: peer)
         port.checksumOffload = true
         var marks: [Bool] = []
-        port.deliver = { _, verified in marks.append(verified) }
+        port.deliver = { packet in marks.append(packet.checksumsVerified) }
         datagram(tcpFrame(checksummed: true)).withUnsafeBytes { port.receive(datagram: $0, from: peer) }
         var damaged = tcpFrame(checksummed: true)
         damaged[14 + 20 + 20 + 50] ^= 0x10
@@ -49,7 +49,7 @@ struct ChecksumOffloadTests {
     @Test func withoutOffloadNothingIsMarked() {
         let port = NICPort(name: "h1:eth0", linkID: 1, peer: peer)
         var marks: [Bool] = []
-        port.deliver = { _, verified in marks.append(verified) }
+        port.deliver = { packet in marks.append(packet.checksumsVerified) }
         datagram(tcpFrame(checksummed: true)).withUnsafeBytes { port.receive(datagram: $0, from: peer) }
         #expect(marks == [false])
         #expect(port.counters.checksumsVerified == 0)
@@ -59,13 +59,13 @@ struct ChecksumOffloadTests {
         let port = NICPort(name: "h1:eth0", linkID: 1, peer: peer)
         port.checksumOffload = true
         var sent: [UInt8] = []
-        port.send = { sent = Array($0); return true }
+        port.send = { sent = $0.joinedBytes; return true }
         port.transmit(frame: tcpFrame(checksummed: false))
         #expect(Array(sent.dropFirst(8)) == tcpFrame(checksummed: true))
         #expect(port.counters.checksumsComputed == 1)
         // Without offload the frame leaves as the host wrote it.
         let plain = NICPort(name: "h1:eth1", linkID: 1, peer: peer)
-        plain.send = { sent = Array($0); return true }
+        plain.send = { sent = $0.joinedBytes; return true }
         plain.transmit(frame: tcpFrame(checksummed: false))
         #expect(Array(sent.dropFirst(8)) == tcpFrame(checksummed: false))
     }

@@ -23,7 +23,7 @@ struct NICPortTests {
     @Test func deliversFramesFromThePeerOnItsVNI() {
         let port = NICPort(name: "h1:eth0", linkID: 7, peer: peer)
         var delivered: [[UInt8]] = []
-        port.deliver = { frame, _ in delivered.append(Array(frame)) }
+        port.deliver = { packet in delivered.append(Array(packet.head)) }
         datagram(vni: 7, frame: frame()).withUnsafeBytes { port.receive(datagram: $0, from: peer) }
         #expect(delivered == [frame()])
         #expect(port.counters.receivedFrames == 1 && port.counters.receivedFrameBytes == 64)
@@ -32,7 +32,7 @@ struct NICPortTests {
     @Test func dropsAndCountsEachKindOfUnwantedDatagram() {
         let port = NICPort(name: "h1:eth0", linkID: 7, peer: peer)
         var delivered = 0
-        port.deliver = { _, _ in delivered += 1 }
+        port.deliver = { _ in delivered += 1 }
         let stranger = UnderlayAddress(ipv4: 0x7f00_0001, port: 9)
         datagram(vni: 7, frame: frame()).withUnsafeBytes { port.receive(datagram: $0, from: stranger) }
         datagram(vni: 8, frame: frame()).withUnsafeBytes { port.receive(datagram: $0, from: peer) }
@@ -49,7 +49,7 @@ struct NICPortTests {
     @Test func transmitWritesVXLANWithTheLinkVNIAndPadsRunts() throws {
         let port = NICPort(name: "h1:eth0", linkID: 0x12_3456, peer: peer)
         var sent: [[UInt8]] = []
-        port.send = { sent.append(Array($0)); return true }
+        port.send = { sent.append($0.joinedBytes); return true }
         port.transmit(length: 42) { $0.initializeMemory(as: UInt8.self, repeating: 0x5a) }
         #expect(sent.count == 1)
         #expect(sent[0].count == 8 + 60)
@@ -66,8 +66,8 @@ struct NICPortTests {
         let port = NICPort(name: "q:eth0", linkID: 1, peer: peer, encapsulation: .raw)
         var sent: [[UInt8]] = []
         var delivered: [[UInt8]] = []
-        port.send = { sent.append(Array($0)); return true }
-        port.deliver = { frame, _ in delivered.append(Array(frame)) }
+        port.send = { sent.append($0.joinedBytes); return true }
+        port.deliver = { packet in delivered.append(Array(packet.head)) }
         port.transmit(frame: frame(length: 80))
         frame(length: 70).withUnsafeBytes { port.receive(datagram: $0, from: peer) }
         #expect(sent == [frame(length: 80)])

@@ -1,87 +1,153 @@
+import SmartNIC
+
 /// Out-of-order data held until the hole before it is filled (RFC 9293 §3.10.7.4 "segment
-/// text"), and the SACK blocks that describe it (RFC 2018). Bounded in the number of separate
-/// ranges, so a peer sending many small, scattered segments cannot grow it without end.
+/// text"), and the SACK blocks that describe it (RFC 2018). The data stays in the payloads that
+/// carried it (on the card, on the smart path); nothing is copied to merge segments: entries
+/// are sorted, never overlap, and those that touch form one range. Bounded in separate ranges
+/// and in entries, so a peer sending many small, scattered segments cannot grow it without end.
 struct Reassembly {
-    struct Range {
+    struct Entry {
         var start: SequenceNumber
-        var bytes: [UInt8]
-        var end: SequenceNumber { start + bytes.count }
+        var payload: Payload
+        var end: SequenceNumber { start + payload.count }
     }
 
-    private(set) var ranges: [Range] = []
+    private(set) var entries: [Entry] = []
+    private(set) var byteCount = 0
     /// The sequence number of a FIN that arrived before the data ahead of it.
     private(set) var finAt: SequenceNumber?
-    /// Starts of the ranges most recently changed, newest first: RFC 2018 wants the block
-    /// holding the latest segment reported first.
+    /// Where the latest segments landed, newest first: RFC 2018 wants the block holding the
+    /// latest segment reported first, then the blocks reported most recently.
     private var recent: [SequenceNumber] = []
     let maximumRanges: Int
+    let maximumEntries: Int
 
-    init(maximumRanges: Int = 64) { self.maximumRanges = maximumRanges }
+    init(maximumRanges: Int = 64, maximumEntries: Int = 4096) {
+        self.maximumRanges = maximumRanges
+        self.maximumEntries = maximumEntries
+        entries.reserveCapacity(64)
+        recent.reserveCapacity(8)
+    }
 
-    var isEmpty: Bool { ranges.isEmpty && finAt == nil }
-    var byteCount: Int { ranges.reduce(0) { $0 + $1.bytes.count } }
+    var isEmpty: Bool { entries.isEmpty && finAt == nil }
 
-    /// Stores a segment that starts after `rcvNxt`. Returns false when it had to be dropped
-    /// because too many separate ranges are held already.
-    mutating func insert(_ data: UnsafeRawBufferPointer, at start: SequenceNumber, fin: Bool) -> Bool {
-        if fin { finAt = start + data.count }
-        guard data.count > 0 else { return true }
-        var newStart = start
-        var newBytes = Array(data)
-        // Merge with every range it overlaps or touches; existing bytes win where they overlap.
-        var kept: [Range] = []
-        for range in ranges {
-            if range.end < newStart || range.start > newStart + newBytes.count {
-                kept.append(range)
+    /// Stores a segment's data that starts after `rcvNxt`; where it overlaps data already held,
+    /// the data held wins. Returns false when it had to be dropped because too many separate
+    /// ranges or entries are held already.
+    mutating func insert(_ payload: Payload, at start: SequenceNumber, fin: Bool) -> Bool {
+        if fin { finAt = start + payload.count }
+        guard payload.count > 0 else { return true }
+        let end = start + payload.count
+        let touches = entries.contains { $0.end >= start && $0.start <= end }
+        if !touches && rangeCount >= maximumRanges { return false }
+        if entries.count >= maximumEntries { return false }
+        var index = entries.firstIndex { $0.end > start } ?? entries.count
+        var cursor = start
+        while cursor < end {
+            if index < entries.count && entries[index].start <= cursor {
+                cursor = SequenceNumber.max(cursor, entries[index].end)
+                index += 1
                 continue
             }
-            let mergedStart = SequenceNumber.min(range.start, newStart)
-            let mergedEnd = SequenceNumber.max(range.end, newStart + newBytes.count)
-            var merged = [UInt8](repeating: 0, count: mergedEnd - mergedStart)
-            for (i, b) in newBytes.enumerated() { merged[(newStart - mergedStart) + i] = b }
-            for (i, b) in range.bytes.enumerated() { merged[(range.start - mergedStart) + i] = b }
-            newStart = mergedStart
-            newBytes = merged
+            let gapEnd = index < entries.count ? SequenceNumber.min(end, entries[index].start) : end
+            let part = payload.subpayload(from: cursor - start, length: gapEnd - cursor)
+            part.retain()
+            entries.insert(Entry(start: cursor, payload: part), at: index)
+            byteCount += part.count
+            index += 1
+            cursor = gapEnd
         }
-        if kept.count >= maximumRanges && kept.count == ranges.count { return false }
-        kept.append(Range(start: newStart, bytes: newBytes))
-        kept.sort { $0.start < $1.start }
-        ranges = kept
-        recent.removeAll { start in !ranges.contains { $0.start == start } || start == newStart }
-        recent.insert(newStart, at: 0)
+        recent.removeAll { $0 == start }
+        recent.insert(start, at: 0)
+        if recent.count > 8 { recent.removeLast() }
         return true
     }
 
-    /// Removes and returns up to `limit` bytes that now continue at `rcvNxt`, and whether the
-    /// FIN follows them. What does not fit stays queued.
-    mutating func takeContiguous(at rcvNxt: SequenceNumber, limit: Int) -> (bytes: [UInt8], fin: Bool) {
+    /// A FIN without data that arrived ahead of a hole.
+    mutating func noteFIN(at sequence: SequenceNumber) { finAt = sequence }
+
+    /// Moves to `queue` up to `limit` bytes that now continue at `rcvNxt`, and says whether the
+    /// FIN follows them. What does not fit stays here.
+    mutating func takeContiguous(at rcvNxt: SequenceNumber, limit: Int, into queue: inout ReceiveQueue) -> (moved: Int, fin: Bool) {
         var next = rcvNxt
-        var collected: [UInt8] = []
-        while let first = ranges.first, first.start <= next {
-            ranges.removeFirst()
-            guard first.end > next else { continue }
-            let available = first.bytes[(next - first.start)...]
-            let take = min(available.count, limit - collected.count)
-            collected += available.prefix(take)
-            next = next + take
-            if take < available.count {
-                ranges.insert(Range(start: next, bytes: Array(available.dropFirst(take))), at: 0)
-                break
+        var moved = 0
+        while let first = entries.first, first.start <= next {
+            if first.end <= next {
+                // Already delivered in order by a segment that overlapped it.
+                byteCount -= first.payload.count
+                first.payload.release()
+                entries.removeFirst()
+                continue
             }
+            let piece = first.payload.dropFirst(next - first.start)
+            let take = min(piece.count, limit - moved)
+            guard take > 0 else { break }
+            byteCount -= first.payload.count - (piece.count - take)
+            if take == piece.count {
+                queue.adopt(piece)
+                entries.removeFirst()
+            } else {
+                let part = piece.prefix(take)
+                part.retain()
+                queue.adopt(part)
+                entries[0] = Entry(start: next + take, payload: piece.dropFirst(take))
+            }
+            moved += take
+            next = next + take
         }
-        recent.removeAll { start in !ranges.contains { $0.start == start } }
         let fin = finAt == next
         if fin { finAt = nil }
-        return (collected, fin)
+        return (moved, fin)
     }
 
-    /// Up to `limit` SACK blocks, the most recently changed range first, then the others.
+    /// Contiguous ranges of held data, in sequence order.
+    func ranges() -> [(SequenceNumber, SequenceNumber)] {
+        var result: [(SequenceNumber, SequenceNumber)] = []
+        for entry in entries {
+            if let last = result.last, last.1 == entry.start {
+                result[result.count - 1].1 = entry.end
+            } else {
+                result.append((entry.start, entry.end))
+            }
+        }
+        return result
+    }
+
+    private var rangeCount: Int {
+        var count = 0
+        var previousEnd: SequenceNumber?
+        for entry in entries {
+            if previousEnd != entry.start { count += 1 }
+            previousEnd = entry.end
+        }
+        return count
+    }
+
+    /// Up to `limit` SACK blocks: the range holding the latest segment first, then the ranges of
+    /// the segments before it, then the others in sequence order.
     func sackBlocks(limit: Int) -> [(SequenceNumber, SequenceNumber)] {
+        let all = ranges()
         var blocks: [(SequenceNumber, SequenceNumber)] = []
         for start in recent {
-            if let range = ranges.first(where: { $0.start == start }) { blocks.append((range.start, range.end)) }
+            if let range = all.first(where: { $0.0 <= start && start < $0.1 }), !blocks.contains(where: { $0.0 == range.0 }) {
+                blocks.append(range)
+            }
         }
-        for range in ranges where !blocks.contains(where: { $0.0 == range.start }) { blocks.append((range.start, range.end)) }
+        for range in all where !blocks.contains(where: { $0.0 == range.0 }) { blocks.append(range) }
         return Array(blocks.prefix(limit))
     }
+
+    /// Frees everything held (the connection is gone).
+    mutating func removeAll() {
+        for entry in entries { entry.payload.release() }
+        entries.removeAll(keepingCapacity: true)
+        byteCount = 0
+        recent.removeAll()
+        finAt = nil
+    }
+}
+
+extension Optional where Wrapped == Payload {
+    /// A segment's data length; no data is zero bytes.
+    var byteCount: Int { self?.count ?? 0 }
 }

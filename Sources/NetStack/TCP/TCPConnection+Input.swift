@@ -1,8 +1,11 @@
+import SmartNIC
 import Wire
 
 extension TCPConnection {
     /// Processes one arriving segment (RFC 9293 §3.10.7, with RFC 5961 and RFC 7323 checks).
-    public func handle(_ segment: TCPHeaderRepr, payload: UnsafeRawBufferPointer, now: Instant) {
+    /// `payload` is the segment's data where it landed (nil for none); the connection retains
+    /// what it keeps.
+    public func handle(_ segment: TCPHeaderRepr, payload: Payload?, now: Instant) {
         self.now = max(self.now, now)
         counters.segmentsReceived += 1
         switch state {
@@ -16,7 +19,7 @@ extension TCPConnection {
         transmitWhatIsAllowed()
     }
 
-    private func handleInSynSent(_ segment: TCPHeaderRepr, payload: UnsafeRawBufferPointer) {
+    private func handleInSynSent(_ segment: TCPHeaderRepr, payload: Payload?) {
         let flags = segment.flags
         let ack = SequenceNumber(segment.acknowledgmentNumber)
         if flags.contains(.ack) && (ack <= iss || ack > sndMax) {
@@ -44,7 +47,7 @@ extension TCPConnection {
             keepAliveTouched()
             ackNow = true
             onEvent?(.connected)
-            if !payload.isEmpty || flags.contains(.fin) { receiveText(segment, payload: payload) }
+            if payload.byteCount > 0 || flags.contains(.fin) { receiveText(segment, payload: payload) }
         } else {
             // Simultaneous open: both SYNs crossed (RFC 9293 §3.5, figure 7).
             sndWnd = Int(segment.window)
@@ -53,12 +56,12 @@ extension TCPConnection {
         }
     }
 
-    private func handleSynchronized(_ segment: TCPHeaderRepr, payload: UnsafeRawBufferPointer) {
+    private func handleSynchronized(_ segment: TCPHeaderRepr, payload: Payload?) {
         let flags = segment.flags
         var seq = SequenceNumber(segment.sequenceNumber)
         var data = payload
         var fin = flags.contains(.fin)
-        let segmentLength = data.count + (flags.contains(.syn) ? 1 : 0) + (fin ? 1 : 0)
+        let segmentLength = data.byteCount + (flags.contains(.syn) ? 1 : 0) + (fin ? 1 : 0)
 
         // A retransmitted SYN in SYN-RECEIVED means our SYN-ACK was lost: send it again.
         if state == .synReceived && flags.contains(.syn) && !flags.contains(.ack) && seq == irs {
@@ -70,7 +73,7 @@ extension TCPConnection {
         if timestampsEnabled, !flags.contains(.rst), let ts = segment.options.timestamps,
            Int32(bitPattern: ts.value &- tsRecent) < 0 {
             counters.pawsRejected += 1
-            answerInvalid(segment, payloadLength: data.count)
+            answerInvalid(segment, payloadLength: data.byteCount)
             return
         }
 
@@ -78,10 +81,10 @@ extension TCPConnection {
         let window = max(0, rcvAdvertisedEdge - rcvNxt)
         if !isAcceptable(seq: seq, length: segmentLength, window: window) {
             counters.outOfWindowSegments += 1
-            if !flags.contains(.rst) { answerInvalid(segment, payloadLength: data.count) }
+            if !flags.contains(.rst) { answerInvalid(segment, payloadLength: data.byteCount) }
             // In TIME-WAIT the peer's retransmitted FIN lies before RCV.NXT: acknowledge it and
             // restart the 2 MSL timeout (RFC 9293 §3.10.7.4), or its next retry meets a RST.
-            if state == .timeWait && fin && !flags.contains(.rst) && seq + data.count + 1 == rcvNxt {
+            if state == .timeWait && fin && !flags.contains(.rst) && seq + data.byteCount + 1 == rcvNxt {
                 timeWaitDeadline = now + configuration.timeWaitDuration
             }
             return
@@ -145,10 +148,10 @@ extension TCPConnection {
         }
         // RFC 5961 §5.2: an ACK for data never sent, or too far back, is answered and dropped.
         if ack > sndMax || ack < sndUna - maxSndWnd {
-            answerInvalid(segment, payloadLength: data.count)
+            answerInvalid(segment, payloadLength: data.byteCount)
             return
         }
-        processACK(segment, ack: ack, seq: seq, payloadLength: data.count)
+        processACK(segment, ack: ack, seq: seq, payloadLength: data.byteCount)
         if state == .closed { return }
 
         // In TIME-WAIT only a retransmitted FIN matters: ACK it and restart the 2 MSL wait.
@@ -162,19 +165,19 @@ extension TCPConnection {
 
         // Step 7: segment text; step 8: FIN. Trim what lies before rcvNxt or past the window.
         if seq < rcvNxt {
-            let skip = min(rcvNxt - seq, data.count)
-            data = UnsafeRawBufferPointer(rebasing: data[skip...])
+            let skip = min(rcvNxt - seq, data.byteCount)
+            data = data?.dropFirst(skip)
             seq = seq + skip
         }
         let room = max(0, rcvAdvertisedEdge - seq)
-        if data.count > room {
-            data = UnsafeRawBufferPointer(rebasing: data[..<room])
+        if data.byteCount > room {
+            data = data?.prefix(room)
             fin = false
             // What lies beyond the window is not acceptable and is answered with an ACK
             // (RFC 9293 §3.10.7.4); at a zero window that ACK is the reply to a window probe.
             ackNow = true
         }
-        if !data.isEmpty || fin {
+        if data.byteCount > 0 || fin {
             var trimmed = segment
             trimmed.sequenceNumber = seq.rawValue
             if !fin { trimmed.flags.remove(.fin) }
@@ -318,18 +321,19 @@ extension TCPConnection {
     }
 
     /// Accepts in-order data and FIN, queues out-of-order data, and decides when to ACK.
-    func receiveText(_ segment: TCPHeaderRepr, payload: UnsafeRawBufferPointer) {
+    func receiveText(_ segment: TCPHeaderRepr, payload: Payload?) {
         guard state.acceptsData || state == .synReceived else { return }
         let seq = SequenceNumber(segment.sequenceNumber)
         let fin = segment.flags.contains(.fin)
         if seq == rcvNxt {
             let filledHole = !reassembly.isEmpty
-            let stored = receiveBuffer.append(payload)
+            // Never more than the receive buffer holds: the window was advertised from it.
+            let stored = min(payload.byteCount, max(0, receiveBuffer.freeSpace - reassembly.byteCount))
+            if let payload, stored > 0 { receiveBuffer.append(payload.prefix(stored)) }
             rcvNxt = rcvNxt + stored
-            var finNow = fin && stored == payload.count
+            var finNow = fin && stored == payload.byteCount
             if filledHole {
-                let (more, queuedFin) = reassembly.takeContiguous(at: rcvNxt, limit: receiveBuffer.freeSpace)
-                let moved = more.withUnsafeBytes { receiveBuffer.append($0) }
+                let (moved, queuedFin) = reassembly.takeContiguous(at: rcvNxt, limit: receiveBuffer.freeSpace, into: &receiveBuffer)
                 rcvNxt = rcvNxt + moved
                 finNow = finNow || queuedFin
                 ackNow = true
@@ -345,7 +349,11 @@ extension TCPConnection {
             }
         } else if seq > rcvNxt {
             // A hole before this segment: keep it, and say so at once (RFC 5681 §4.2).
-            if !reassembly.insert(payload, at: seq, fin: fin) { counters.outOfOrderDropped += 1 }
+            if let payload {
+                if !reassembly.insert(payload, at: seq, fin: fin) { counters.outOfOrderDropped += 1 }
+            } else if fin {
+                reassembly.noteFIN(at: seq)
+            }
             ackNow = true
         }
     }

@@ -1,3 +1,4 @@
+import SmartNIC
 import Wire
 
 extension TCPConnection {
@@ -199,9 +200,8 @@ extension TCPConnection {
         }
         counters.segmentsSent += 1
         lastSendTime = now
-        let buffer = sendBuffer
-        output(header, payloadLength) { destination in
-            buffer.copy(from: payloadOffset, length: payloadLength, into: destination)
+        output(header, payloadLength) { body in
+            sendBuffer.forEach(from: payloadOffset, length: payloadLength, body)
         }
     }
 

@@ -1,9 +1,11 @@
+import SmartNIC
 import Wire
 
-/// Writes one TCP segment: the header, and `payloadLength` bytes that the closure fills.
-/// The stack turns it into an IPv4 packet; tests capture it.
+/// Hands out one TCP segment: the header, and `payloadLength` bytes of data that `data` gives,
+/// run by run, as payloads where they lie (card or host memory); `data` may be called more than
+/// once. The stack turns it into an IPv4 packet.
 public typealias TCPSegmentOutput = (_ header: TCPHeaderRepr, _ payloadLength: Int,
-                                     _ writePayload: (UnsafeMutableRawBufferPointer) -> Void) -> Void
+                                     _ data: (_ body: (Payload) -> Void) -> Void) -> Void
 
 /// One TCP connection (a transmission control block, RFC 9293 §3.3.1) and its state machine.
 /// A pure function of (segment in, time now) → segments out: no sockets, no clock. The stack
@@ -37,7 +39,8 @@ public final class TCPConnection {
     var sndWl1 = SequenceNumber(0)
     var sndWl2 = SequenceNumber(0)
     var maxSndWnd = 0
-    var sendBuffer: ByteRing
+    /// Written and unacknowledged data, in card memory on the smart path.
+    var sendBuffer: SendQueue
     var finQueued = false
     /// The sequence number our FIN takes, fixed once the application stops sending.
     var finSequence = SequenceNumber(0)
@@ -45,7 +48,8 @@ public final class TCPConnection {
     // Receive sequence space.
     var irs = SequenceNumber(0)
     var rcvNxt = SequenceNumber(0)
-    var receiveBuffer: ByteRing
+    /// In-order data not yet read, where it landed.
+    var receiveBuffer: ReceiveQueue
     var reassembly: Reassembly
     /// Right edge of the window we last advertised; it never moves left (RFC 9293 §3.8.6.2.2).
     var rcvAdvertisedEdge = SequenceNumber(0)
@@ -102,10 +106,15 @@ public final class TCPConnection {
     var closeNotified = false
     var wantsWritable = false
     weak var listener: TCPListener?
+    /// The driver of the NIC this connection sends through: write() stores data with it.
+    let driver: NICDriver
 
+    /// `driver` is the NIC the route to the peer leaves through. The receive buffer never
+    /// exceeds what the memory that receives its frames can hold (the card's, on the smart path).
     init(configuration: TCPConfiguration, local: (IPv4Address, UInt16), remote: (IPv4Address, UInt16),
-         iss: SequenceNumber, mss: Int, now: Instant, output: @escaping TCPSegmentOutput) {
+         iss: SequenceNumber, mss: Int, now: Instant, driver: NICDriver, output: @escaping TCPSegmentOutput) {
         self.configuration = configuration
+        self.driver = driver
         localAddress = local.0
         localPort = local.1
         remoteAddress = remote.0
@@ -121,18 +130,26 @@ public final class TCPConnection {
         localMSS = mss
         // Until the peer's MSS arrives, RFC 9293 §3.7.1's default of 536 holds.
         sendMSS = min(536, mss)
-        sendBuffer = ByteRing(capacity: configuration.sendBufferSize)
-        receiveBuffer = ByteRing(capacity: configuration.receiveBufferSize)
+        sendBuffer = SendQueue(capacity: configuration.sendBufferSize)
+        let receiveCapacity = min(configuration.receiveBufferSize, driver.receiveCapacity(segmentSize: mss))
+        receiveBuffer = ReceiveQueue(capacity: receiveCapacity)
         reassembly = Reassembly(maximumRanges: configuration.maximumOutOfOrderRanges)
         // The smallest shift that lets the buffer be advertised in 16 bits (RFC 7323 §2.3, at most 14).
         var shift: UInt8 = 0
-        while shift < 14 && (configuration.receiveBufferSize >> Int(shift)) > 65_535 { shift += 1 }
+        while shift < 14 && (receiveCapacity >> Int(shift)) > 65_535 { shift += 1 }
         offeredWindowScale = shift
         rtt = RTTEstimator(initialRTO: configuration.initialRTO, minimumRTO: configuration.minimumRTO,
                            maximumRTO: configuration.maximumRTO)
         congestion = configuration.congestionControl.make(maximumSegmentSize: sendMSS)
         timestampOffset = iss.rawValue &* 2_654_435_761
         state = .closed
+    }
+
+    /// Whatever is still queued goes back to card or host memory with the connection.
+    deinit {
+        sendBuffer.removeAll()
+        receiveBuffer.removeAll()
+        reassembly.removeAll()
     }
 
     // MARK: - Application interface
@@ -142,7 +159,7 @@ public final class TCPConnection {
     public func send(_ bytes: UnsafeRawBufferPointer) -> Int {
         catchUpWithClock()
         guard state.canSend || state == .synSent || state == .synReceived, !finQueued else { return 0 }
-        let accepted = sendBuffer.append(bytes)
+        let accepted = sendBuffer.append(bytes, driver: driver)
         if accepted < bytes.count { wantsWritable = true }
         if state.isSynchronized { transmitWhatIsAllowed() }
         return accepted
@@ -309,10 +326,14 @@ public final class TCPConnection {
 
     // MARK: - Ending
 
-    /// Leaves the connection for good and tells the application once.
+    /// Leaves the connection for good and tells the application once. Unacknowledged data is
+    /// freed at once (nothing will be sent again); so is unread data when the connection died.
     func terminate(_ reason: TCPError?) {
         guard state != .closed else { return }
         state = .closed
+        sendBuffer.removeAll()
+        reassembly.removeAll()
+        if reason != nil { receiveBuffer.removeAll() }
         if error == nil { error = reason }
         retransmitDeadline = nil
         delayedAckDeadline = nil

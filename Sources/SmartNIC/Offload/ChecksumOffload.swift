@@ -25,15 +25,32 @@ enum ChecksumOffload {
     }
 
     /// Computes the TCP checksum of an outgoing frame in place (the host left the field zero).
-    /// Returns whether it did.
-    static func fill(_ frame: UnsafeMutableRawBufferPointer) -> Bool {
-        let bytes = UnsafeRawBufferPointer(frame)
-        guard let ethernet = try? EthernetFrameView(checking: bytes), ethernet.etherType == EtherType.ipv4,
-              let ip = try? IPv4PacketView(checking: ethernet.payload), !ip.isFragment,
-              ip.protocolNumber == IPProtocol.tcp, ip.payload.count >= TCPSegmentView.minimumHeaderLength else { return false }
+    /// `headers` holds the frame from its start through at least the TCP header; `data` holds
+    /// the rest of the frame, in order, wherever it lies (card memory included), perhaps with
+    /// padding past the IPv4 Total Length, which is not summed. Returns whether it did.
+    static func fill(headers: UnsafeMutableRawBufferPointer, data: UnsafeBufferPointer<UnsafeRawBufferPointer>) -> Bool {
+        let bytes = UnsafeRawBufferPointer(headers)
+        guard let ethernet = try? EthernetFrameView(checking: bytes), ethernet.etherType == EtherType.ipv4 else { return false }
+        let packetLength = headers.count - EthernetFrameView.headerLength + data.reduce(0) { $0 + $1.count }
+        guard let ip = try? IPv4PacketView(checkingHeader: ethernet.payload, packetLength: packetLength), !ip.isFragment,
+              ip.protocolNumber == IPProtocol.tcp else { return false }
         let start = EthernetFrameView.headerLength + ip.headerLength
-        let segment = UnsafeMutableRawBufferPointer(rebasing: frame[start..<(EthernetFrameView.headerLength + ip.totalLength)])
-        TCPHeaderRepr.fillChecksum(segment, source: ip.source, destination: ip.destination)
+        let segmentLength = ip.totalLength - ip.headerLength
+        guard segmentLength >= TCPSegmentView.minimumHeaderLength, headers.count >= start + TCPSegmentView.minimumHeaderLength else { return false }
+        headers.storeBytes(of: UInt16(0), toByteOffset: start + 16, as: UInt16.self)
+        var sum = InternetChecksum()
+        sum.addPseudoHeader(source: ip.source, destination: ip.destination, protocolNumber: IPProtocol.tcp, length: segmentLength)
+        var remaining = segmentLength
+        let inHeaders = min(remaining, headers.count - start)
+        sum.add(UnsafeRawBufferPointer(rebasing: bytes[start..<(start + inHeaders)]))
+        remaining -= inHeaders
+        for part in data where remaining > 0 {
+            let take = min(remaining, part.count)
+            sum.add(UnsafeRawBufferPointer(rebasing: part[..<take]))
+            remaining -= take
+        }
+        let checksum = sum.checksum
+        headers.storeBytes(of: checksum.bigEndian, toByteOffset: start + 16, as: UInt16.self)
         return true
     }
 }

@@ -41,9 +41,7 @@ public final class HostNode {
         stack.tcpConfiguration.congestionControl = spec.congestion
         for interface in spec.interfaces {
             let port = NICPort(name: "\(name):\(interface.name)", linkID: UInt32(interface.link),
-                               peer: UnderlayAddress(ipv4: 0, port: 0))
-            // The card computes and verifies checksums; the topology knob for it comes with the NIC modes.
-            port.checksumOffload = true
+                               peer: UnderlayAddress(ipv4: 0, port: 0), driver: NICDriver(configuration: spec.nic))
             if capture {
                 port.capture = try PcapWriter(path: runDirectory.capturePath(node: name, interface: interface.name))
             }

@@ -19,7 +19,7 @@ final class TunnelPort {
         socket = try UDPSocket(loop: loop, bindTo: SocketAddress(host: bindHost, port: localPort))
         // Bulk transfers burst far past Linux's default 208 KiB socket buffers.
         socket.setBufferSizes(send: 4 << 20, receive: 4 << 20)
-        port.send = { [socket, peer] datagram in socket.send(datagram, to: peer) }
+        port.send = { [socket, peer] parts in socket.send(parts: parts, to: peer) }
         try socket.startReceiving { [port] datagram, source in
             beforeReceive()
             port.receive(datagram: datagram, from: UnderlayAddress(ipv4: source.ipv4, port: source.port))

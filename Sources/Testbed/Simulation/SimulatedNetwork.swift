@@ -20,8 +20,8 @@ public final class SimulatedNetwork {
     /// Frames in flight, for a bound on memory in long runs.
     public var framesInFlight: Int { events.count }
 
-    /// Whether the NIC ports of links made from now on offload checksums.
-    public var checksumOffload = false
+    /// The NICs of links made from now on: their mode, card memory and checksum offload.
+    public var nic = NICConfiguration.conventional
 
     public init(seed: UInt64) { random = SeededRandom(seed: seed) }
 
@@ -41,10 +41,10 @@ public final class SimulatedNetwork {
         let underlayA = UnderlayAddress(ipv4: 0x7f00_0001, port: nextUnderlayPort)
         let underlayB = UnderlayAddress(ipv4: 0x7f00_0001, port: nextUnderlayPort + 1)
         nextUnderlayPort += 2
-        let portA = NICPort(name: "\(a.hostname):eth\(a.interfaces.count)", linkID: id, peer: underlayB)
-        let portB = NICPort(name: "\(b.hostname):eth\(b.interfaces.count)", linkID: id, peer: underlayA)
-        portA.checksumOffload = checksumOffload
-        portB.checksumOffload = checksumOffload
+        let portA = NICPort(name: "\(a.hostname):eth\(a.interfaces.count)", linkID: id, peer: underlayB,
+                            driver: NICDriver(configuration: nic))
+        let portB = NICPort(name: "\(b.hostname):eth\(b.interfaces.count)", linkID: id, peer: underlayA,
+                            driver: NICDriver(configuration: nic))
         let link = SimulatedLink(id: id, portA: portA, portB: portB,
                                  aToB: FaultInjector(impairments: aToB, seed: random.next()),
                                  bToA: FaultInjector(impairments: bToA, seed: random.next()))
@@ -56,10 +56,13 @@ public final class SimulatedNetwork {
         return link
     }
 
-    private func carry(_ datagram: UnsafeRawBufferPointer, through injector: inout FaultInjector, to port: NICPort) {
+    private func carry(_ parts: UnsafeBufferPointer<UnsafeRawBufferPointer>, through injector: inout FaultInjector, to port: NICPort) {
         let headroom = VXLANHeaderView.length
-        for delivery in injector.schedule(length: datagram.count - headroom, now: now) {
-            var bytes = Array(datagram)
+        let length = parts.reduce(0) { $0 + $1.count }
+        for delivery in injector.schedule(length: length - headroom, now: now) {
+            var bytes: [UInt8] = []
+            bytes.reserveCapacity(length)
+            for part in parts { bytes.append(contentsOf: part) }
             if let index = delivery.corruptByte { bytes[headroom + index] ^= delivery.corruptMask }
             events.push((port, bytes), at: delivery.at)
         }

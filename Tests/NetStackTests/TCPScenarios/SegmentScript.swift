@@ -73,8 +73,8 @@ final class SegmentScript {
         port = NICPort(name: "dut:eth0", linkID: 1, peer: Self.underlay)
         stack.addInterface(name: "eth0", mac: Self.localMAC, address: IPv4Interface(address: Self.localAddress, prefixLength: 24),
                            port: port, mtu: mtu)
-        port.send = { [unowned self] datagram in
-            self.capture(datagram)
+        port.send = { [unowned self] parts in
+            parts.flatMap { Array($0) }.withUnsafeBytes { self.capture($0) }
             return true
         }
         // The peer announces itself first, so nothing the stack sends waits for ARP.

@@ -42,7 +42,8 @@ struct TCPTransferSimulation {
                     reorder: random.unit() * 0.05, corrupt: random.unit() * 0.01)
     }
 
-    static func run(seed: UInt64, algorithm: CongestionAlgorithm = .newReno, maximumBytes: Int = 200_000,
+    static func run(seed: UInt64, algorithm: CongestionAlgorithm = .newReno, mode: NICMode = .conventional,
+                    maximumBytes: Int = 200_000,
                     clean: Bool = false, configure: (inout TCPConfiguration) -> Void = { _ in }) -> Outcome {
         var random = SeededRandom(seed: seed)
         let drawnForward = impairments(for: &random)
@@ -63,7 +64,12 @@ struct TCPTransferSimulation {
         configuration.receiveBufferSize = [4_096, 16_384, 65_536, 262_144][Int(choice >> 6 & 3)]
         configure(&configuration)
         let net = SimulatedNetwork(seed: random.next())
-        net.checksumOffload = choice & 256 == 0
+        // Smart NICs get a card of 64 KiB (so fallbacks happen all the time) or of 16 MiB;
+        // conventional ones offload checksums or not.
+        switch mode {
+        case .smart: net.nic = NICConfiguration(mode: .smart, cardMemory: choice & 256 == 0 ? 64 << 10 : 16 << 20)
+        case .conventional: net.nic = NICConfiguration(mode: .conventional, checksumOffload: choice & 256 == 0)
+        }
         let client = net.addHost("client", configuration: configuration)
         let server = net.addHost("server", configuration: configuration)
         net.link(client, IPv4Interface("10.0.0.1/24")!, server, IPv4Interface("10.0.0.2/24")!, aToB: forward, bToA: backward)
@@ -73,7 +79,7 @@ struct TCPTransferSimulation {
         let upload = Int(random.next() % UInt64(maximumBytes))
         let download = Int(random.next() % UInt64(maximumBytes))
         var outcome = Outcome(seed: seed, impairments: forward)
-        outcome.options = "sack \(configuration.selectiveAcknowledgments) ts \(configuration.timestamps) ws \(configuration.windowScaling) nodelay \(configuration.noDelay) offload \(choice & 256 == 0) sndbuf \(configuration.sendBufferSize) rcvbuf \(configuration.receiveBufferSize)"
+        outcome.options = "sack \(configuration.selectiveAcknowledgments) ts \(configuration.timestamps) ws \(configuration.windowScaling) nodelay \(configuration.noDelay) nic \(mode) card \(net.nic.cardMemory) offload \(net.nic.checksumOffload) sndbuf \(configuration.sendBufferSize) rcvbuf \(configuration.receiveBufferSize)"
         guard let listener = try? server.listen(port: 80) else { return outcome }
         var serverEnd: BulkEndpoint?
         listener.onAcceptable = {
@@ -114,17 +120,19 @@ struct TCPTransferSimulation {
         return (0..<UInt64(count)).map { $0 &* 0x9e37_79b9 &+ 1 }
     }
 
-    @Test("random transfers both ways end byte-exact and closed", arguments: CongestionAlgorithm.allCases)
-    func seededTransfers(algorithm: CongestionAlgorithm) {
+    @Test("random transfers both ways end byte-exact and closed",
+          arguments: CongestionAlgorithm.allCases, NICMode.allCases)
+    func seededTransfers(algorithm: CongestionAlgorithm, mode: NICMode) {
         var failures: [Outcome] = []
         if let only = ProcessInfo.processInfo.environment["NICBED_CC"], only != algorithm.rawValue { return }
+        if let only = ProcessInfo.processInfo.environment["NICBED_NIC"], only != mode.rawValue { return }
         let seeds = algorithm == .newReno ? Self.seeds : Array(Self.seeds.prefix(max(1, Self.seeds.count / 4)))
         for seed in seeds {
-            let outcome = Self.run(seed: seed, algorithm: algorithm)
+            let outcome = Self.run(seed: seed, algorithm: algorithm, mode: mode)
             if !outcome.isCorrect { failures.append(outcome) }
             if ProcessInfo.processInfo.environment["NICBED_VERBOSE"] != nil { print(outcome) }
         }
-        #expect(failures.isEmpty, "\(failures.count) of \(seeds.count) seeds failed (\(algorithm)); first: \(failures.first.map(\.description) ?? "")")
+        #expect(failures.isEmpty, "\(failures.count) of \(seeds.count) seeds failed (\(algorithm), \(mode) NIC); first: \(failures.first.map(\.description) ?? "")")
     }
 
     /// Without impairments nothing is lost, so nothing may be retransmitted, and a few hundred

@@ -1,10 +1,10 @@
 import Testing
 @testable import SmartNIC
 
-@Suite("card memory: arena, allocator, reference counts, DMA")
-struct CardMemoryTests {
+@Suite("packet memory: arena, allocator, reference counts")
+struct PacketMemoryTests {
     @Test func allocationRoundsUpToChunksAndTracksOccupancyAndPeak() throws {
-        let card = CardMemory(size: 64 * 1024, chunkSize: 2048)
+        let card = PacketMemory(size: 64 * 1024, chunkSize: 2048)
         #expect(card.chunkCount == 32)
         let a = try #require(card.allocate(1448))
         let b = try #require(card.allocate(8948)) // a jumbo payload: five chunks
@@ -18,7 +18,7 @@ struct CardMemoryTests {
     }
 
     @Test func exhaustionFailsCleanlyAndIsCounted() {
-        let card = CardMemory(size: 8 * 2048, chunkSize: 2048)
+        let card = PacketMemory(size: 8 * 2048, chunkSize: 2048)
         let slices = (0..<8).compactMap { _ in card.allocate(2000) }
         #expect(slices.count == 8)
         #expect(card.allocate(1) == nil)
@@ -30,7 +30,7 @@ struct CardMemoryTests {
     }
 
     @Test func aRunNeedsContiguousChunksAndTheCursorWraps() throws {
-        let card = CardMemory(size: 6 * 1000, chunkSize: 1000)
+        let card = PacketMemory(size: 6 * 1000, chunkSize: 1000)
         let first = (0..<6).compactMap { _ in card.allocate(1000) }
         card.release(first[1])
         card.release(first[2])
@@ -44,7 +44,7 @@ struct CardMemoryTests {
     }
 
     @Test func sharedPayloadIsFreedByTheLastHolder() throws {
-        let card = CardMemory(size: 4 * 2048)
+        let card = PacketMemory(size: 4 * 2048)
         let slice = try #require(card.allocate(100))
         card.retain(slice)
         #expect(card.referenceCount(of: slice) == 2)
@@ -54,25 +54,10 @@ struct CardMemoryTests {
         #expect(card.allocatedBytes == 0)
     }
 
-    @Test func dmaMovesBytesBothWaysAndCountsThem() throws {
-        let card = CardMemory(size: 4 * 2048)
-        var dma = DMAEngine(memory: card)
-        let slice = try #require(card.allocate(300))
-        let payload = (0..<300).map { UInt8(truncatingIfNeeded: $0 * 7) }
-        payload.withUnsafeBytes { dma.write($0, into: slice) }
-        var back = [UInt8](repeating: 0, count: 120)
-        back.withUnsafeMutableBytes { dma.read(slice.subslice(from: 100, length: 120), into: $0) }
-        #expect(back == Array(payload[100..<220]))
-        #expect(dma.counters.hostToCard == 300)
-        #expect(dma.counters.cardToHost == 120)
-        #expect(dma.counters.cpuCopied == 0)
-        #expect(dma.counters.busBytes == 420)
-    }
-
     @Test func randomAllocateAndFreeNeverLosesOrDoublesMemory() {
-        let card = CardMemory(size: 256 * 2048)
+        let card = PacketMemory(size: 256 * 2048)
         var random = SeededRandom(seed: 11)
-        var live: [CardSlice] = []
+        var live: [MemorySlice] = []
         for _ in 0..<50_000 {
             if live.isEmpty || random.next() % 3 != 0 {
                 if let slice = card.allocate(Int(1 + random.next() % 9000)) { live.append(slice) }

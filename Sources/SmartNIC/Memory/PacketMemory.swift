@@ -1,9 +1,14 @@
-/// The card's own memory (DESIGN.md §1): a real arena of bytes, allocated once, carved into
-/// fixed-size chunks. A payload takes a run of contiguous chunks (one for MTU 1500, five for a
-/// 9000-byte jumbo payload at 2 KiB chunks). Runs are reference-counted, so a payload queued
-/// for retransmission and the frame on the wire can share it. The driver manages this memory
-/// apart from packet I/O: allocation never touches the wire, and the wire never allocates.
-public final class CardMemory {
+/// Packet memory (DESIGN.md §1): a real arena of bytes, allocated once, carved into fixed-size
+/// chunks. The card's own memory is one (the payload cache); the host's packet buffers are
+/// another, so both paths of the emulator allocate the same way and nothing is allocated per
+/// frame. A payload takes a run of contiguous chunks (one for MTU 1500, five for a 9000-byte
+/// jumbo payload at 2 KiB chunks). Runs are reference-counted, so a payload queued for
+/// retransmission and the frame on the wire can share it. The driver manages this memory apart
+/// from packet I/O: allocation never touches the wire, and the wire never allocates.
+public final class PacketMemory {
+    public enum Location: String, Sendable, Codable { case host, card }
+
+    public let location: Location
     public let size: Int
     public let chunkSize: Int
     public let chunkCount: Int
@@ -21,13 +26,15 @@ public final class CardMemory {
     public private(set) var failedAllocations = 0
 
     /// `size` is rounded down to whole chunks.
-    public init(size: Int, chunkSize: Int = 2048) {
-        precondition(chunkSize > 0 && size >= chunkSize, "card memory must hold at least one chunk")
+    public init(size: Int, chunkSize: Int = 2048, location: Location = .card) {
+        precondition(chunkSize > 0 && size >= chunkSize, "packet memory must hold at least one chunk")
+        self.location = location
         self.chunkSize = chunkSize
         chunkCount = size / chunkSize
         self.size = chunkCount * chunkSize
+        // Not zeroed: pages become resident as the allocator first hands them out, so a node's
+        // memory grows with what it really holds, not with the configured size.
         bytes = .allocate(byteCount: self.size, alignment: 64)
-        bytes.initializeMemory(as: UInt8.self, repeating: 0)
         references = [UInt16](repeating: 0, count: chunkCount)
         runLength = [Int32](repeating: 0, count: chunkCount)
         free = [Bool](repeating: true, count: chunkCount)
@@ -39,7 +46,7 @@ public final class CardMemory {
 
     /// A slice able to hold `length` bytes, or nil when the card has no run that large free
     /// (the caller then falls back to host memory and counts it).
-    public func allocate(_ length: Int) -> CardSlice? {
+    public func allocate(_ length: Int) -> MemorySlice? {
         let needed = max(1, (length + chunkSize - 1) / chunkSize)
         guard needed <= chunkCount, let start = findRun(of: needed) else {
             failedAllocations += 1
@@ -51,7 +58,7 @@ public final class CardMemory {
         cursor = (start + needed) % chunkCount
         allocatedBytes += needed * chunkSize
         peakAllocatedBytes = max(peakAllocatedBytes, allocatedBytes)
-        return CardSlice(chunk: Int32(start), offset: 0, length: Int32(length))
+        return MemorySlice(chunk: Int32(start), offset: 0, length: Int32(length))
     }
 
     private func findRun(of needed: Int) -> Int? {
@@ -74,14 +81,14 @@ public final class CardMemory {
     }
 
     /// Another holder of the same payload (a retransmission queue entry and a frame in flight).
-    public func retain(_ slice: CardSlice) {
+    public func retain(_ slice: MemorySlice) {
         let head = Int(slice.chunk)
         precondition(!free[head] && references[head] > 0, "retain of a freed card slice")
         references[head] += 1
     }
 
     /// Drops one holder; the chunks return to the free pool with the last one.
-    public func release(_ slice: CardSlice) {
+    public func release(_ slice: MemorySlice) {
         let head = Int(slice.chunk)
         precondition(!free[head] && references[head] > 0, "release of a freed card slice")
         references[head] -= 1
@@ -92,19 +99,24 @@ public final class CardMemory {
         allocatedBytes -= count * chunkSize
     }
 
-    public func referenceCount(of slice: CardSlice) -> Int { Int(references[Int(slice.chunk)]) }
+    public func referenceCount(of slice: MemorySlice) -> Int { Int(references[Int(slice.chunk)]) }
 
-    /// The slice's bytes inside the arena. Only the DMA engine and the card's own logic
-    /// (checksums, framing) touch them; the host stack never reads card memory.
-    func region(_ slice: CardSlice) -> UnsafeMutableRawBufferPointer {
+    /// Bytes the slice's run can hold from the slice's start: a payload can grow in place.
+    public func capacity(of slice: MemorySlice) -> Int {
+        Int(runLength[Int(slice.chunk)]) * chunkSize - Int(slice.offset)
+    }
+
+    /// The slice's bytes inside the arena. In card memory only the DMA engine and the card's
+    /// own logic (checksums, framing) touch them; the host stack never reads card memory.
+    func region(_ slice: MemorySlice) -> UnsafeMutableRawBufferPointer {
         let start = Int(slice.chunk) * chunkSize + Int(slice.offset)
         return UnsafeMutableRawBufferPointer(rebasing: bytes[start..<(start + Int(slice.length))])
     }
 }
 
-/// A payload in card memory: a run of chunks, and the bytes used within it. A plain value:
+/// Bytes in packet memory: a run of chunks, and the bytes used within it. A plain value:
 /// copying it does not copy the payload; `CardMemory.retain`/`release` count its holders.
-public struct CardSlice: Hashable, Sendable {
+public struct MemorySlice: Hashable, Sendable {
     public let chunk: Int32
     public let offset: Int32
     public let length: Int32
@@ -117,9 +129,14 @@ public struct CardSlice: Hashable, Sendable {
 
     public var count: Int { Int(length) }
 
+    /// The same start, `length` bytes long (a payload that grew in place within its run).
+    public func resized(to length: Int) -> MemorySlice {
+        MemorySlice(chunk: chunk, offset: offset, length: Int32(length))
+    }
+
     /// A narrower view of the same payload (for a segment that carries only part of it).
-    public func subslice(from start: Int, length: Int) -> CardSlice {
+    public func subslice(from start: Int, length: Int) -> MemorySlice {
         precondition(start >= 0 && length >= 0 && start + length <= Int(self.length), "subslice out of range")
-        return CardSlice(chunk: chunk, offset: offset + Int32(start), length: Int32(length))
+        return MemorySlice(chunk: chunk, offset: offset + Int32(start), length: Int32(length))
     }
 }

@@ -1,0 +1,58 @@
+import DequeModule
+import SmartNIC
+
+/// In-order received data not yet read, as the payloads of the segments that carried it, left
+/// where they landed: on the card (smart) or in host memory. read() moves them into the user's
+/// buffer through the driver (a DMA from the card, or a CPU copy) and frees them.
+struct ReceiveQueue {
+    private(set) var pieces = Deque<Payload>()
+    private(set) var count = 0
+    /// The most this queue and the out-of-order data together may hold (the receive buffer).
+    let capacity: Int
+
+    init(capacity: Int) {
+        self.capacity = max(1, capacity)
+        pieces.reserveCapacity(self.capacity / 512 + 4)
+    }
+
+    var freeSpace: Int { capacity - count }
+    var isEmpty: Bool { count == 0 }
+
+    /// Queues a payload that continues the stream; the queue becomes one of its holders.
+    mutating func append(_ payload: Payload) {
+        guard payload.count > 0 else { return }
+        payload.retain()
+        pieces.append(payload)
+        count += payload.count
+    }
+
+    /// Queues a payload whose holder the caller hands over (from the out-of-order queue).
+    mutating func adopt(_ payload: Payload) {
+        pieces.append(payload)
+        count += payload.count
+    }
+
+    /// read(): moves up to `destination.count` bytes into `destination`; returns how many.
+    mutating func read(into destination: UnsafeMutableRawBufferPointer) -> Int {
+        var done = 0
+        while done < destination.count, let head = pieces.first {
+            let take = min(head.count, destination.count - done)
+            head.driver.read(head.prefix(take), into: UnsafeMutableRawBufferPointer(rebasing: destination[done..<(done + take)]))
+            done += take
+            if take == head.count {
+                head.release()
+                pieces.removeFirst()
+            } else {
+                pieces[0] = head.dropFirst(take)
+            }
+        }
+        count -= done
+        return done
+    }
+
+    mutating func removeAll() {
+        for piece in pieces { piece.release() }
+        pieces.removeAll(keepingCapacity: true)
+        count = 0
+    }
+}

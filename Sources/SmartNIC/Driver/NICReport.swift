@@ -1,0 +1,48 @@
+/// What one NIC did, for `nicbed exec NODE stats` and for tests: its settings, its bus and copy
+/// counters, its memories' occupancy, and the figures DESIGN.md §1 is about.
+public struct NICReport: Sendable, Equatable, Codable {
+    public var mode: NICMode
+    public var checksumOffload: Bool
+    public var headerPrefix: Int
+    public var counters: NICCounters
+    public var cardMemoryBytes: Int
+    public var cardBytesNow: Int
+    public var cardBytesPeak: Int
+    public var cardFailedAllocations: Int
+    public var hostMemoryBytes: Int
+    public var hostBytesNow: Int
+    public var hostBytesPeak: Int
+    public var checksumErrors: Int
+    /// Frames and bytes on the wire, both ways.
+    public var wireFrames: Int
+    public var wireBytes: Int
+
+    public init(port: NICPort) {
+        let driver = port.driver
+        mode = driver.mode
+        checksumOffload = port.checksumOffload
+        headerPrefix = driver.configuration.headerPrefix
+        counters = driver.counters
+        cardMemoryBytes = driver.card?.size ?? 0
+        cardBytesNow = driver.card?.allocatedBytes ?? 0
+        cardBytesPeak = driver.card?.peakAllocatedBytes ?? 0
+        cardFailedAllocations = driver.card?.failedAllocations ?? 0
+        hostMemoryBytes = driver.host.size
+        hostBytesNow = driver.host.allocatedBytes
+        hostBytesPeak = driver.host.peakAllocatedBytes
+        checksumErrors = port.counters.checksumErrors
+        wireFrames = port.counters.transmittedFrames + port.counters.receivedFrames
+        wireBytes = port.counters.transmittedFrameBytes + port.counters.receivedFrameBytes
+    }
+
+    /// Application payload bytes that went through this NIC, written or read.
+    public var payloadBytes: Int { counters.payloadBytesWritten + counters.payloadBytesRead }
+    /// Bus bytes (both directions, headers and ACKs included) per payload byte.
+    public var busBytesPerPayloadByte: Double {
+        payloadBytes == 0 ? 0 : Double(counters.busBytes) / Double(payloadBytes)
+    }
+    /// CPU-copied bytes per payload byte: 0 on the smart path, 1 on the conventional one.
+    public var cpuCopiesPerPayloadByte: Double {
+        payloadBytes == 0 ? 0 : Double(counters.cpuCopiedBytes) / Double(payloadBytes)
+    }
+}
