@@ -1,5 +1,5 @@
 import Testing
-import SmartNIC
+@testable import SmartNIC
 import Wire
 
 @Suite("checksum offload in the NIC port")
@@ -68,5 +68,34 @@ struct ChecksumOffloadTests {
         plain.send = { sent = $0.joinedBytes; return true }
         plain.transmit(frame: tcpFrame(checksummed: false))
         #expect(Array(sent.dropFirst(8)) == tcpFrame(checksummed: false))
+    }
+
+    /// The smart path's transmit: the host writes the headers, the data part is cached on the
+    /// card; the datagram leaves as two parts, the second pointing into card memory (no copy),
+    /// and the card's checksum covers both.
+    @Test func aCachedPayloadLeavesStraightFromCardMemoryWithItsChecksum() throws {
+        let driver = NICDriver(configuration: .smart)
+        let port = NICPort(name: "h1:eth0", linkID: 1, peer: peer, driver: driver)
+        let whole = tcpFrame(checksummed: true)
+        let headerLength = whole.count - 100
+        var payload = try #require(driver.allocatePayload(capacity: 100))
+        _ = whole.withUnsafeBytes { driver.append(UnsafeRawBufferPointer(rebasing: $0[headerLength...]), to: &payload) }
+        var parts: [UnsafeRawBufferPointer] = []
+        var sent: [UInt8] = []
+        port.send = { datagram in
+            parts = Array(datagram)
+            sent = datagram.joinedBytes
+            return true
+        }
+        let headers = tcpFrame(checksummed: false).prefix(headerLength)
+        port.transmit(headerLength: headerLength, headers: { buffer in headers.withUnsafeBytes { buffer.copyMemory(from: $0) } },
+                      data: { $0.append(payload) })
+        #expect(parts.count == 2)
+        #expect(parts[1].baseAddress == UnsafeRawPointer(payload.region.baseAddress))
+        #expect(Array(sent.dropFirst(8)) == whole, "the checksum the card computed over headers and cached data")
+        // The bus carried the payload once (write) and the headers; the CPU copied nothing.
+        #expect(driver.counters.hostToCardBytes == 100 + headerLength)
+        #expect(driver.counters.cpuCopiedBytes == 0)
+        payload.release()
     }
 }
