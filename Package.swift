@@ -38,6 +38,6 @@ let package = Package(
         .testTarget(name: "SmartNICTests", dependencies: ["SmartNIC", "Wire"]),
         .testTarget(name: "NetStackTests", dependencies: ["NetStack", "SmartNIC", "Wire"]),
         .testTarget(name: "TopologyTests", dependencies: ["Topology", "Wire"]),
-        .testTarget(name: "TestbedTests", dependencies: ["Testbed", "Topology", "Wire", "nicbed"]),
+        .testTarget(name: "TestbedTests", dependencies: ["Testbed", "Topology", "SmartNIC", "Wire", "nicbed"]),
     ]
 )

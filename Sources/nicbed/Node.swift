@@ -1,5 +1,6 @@
 import ArgumentParser
 import Logging
+import SmartNIC
 import Testbed
 import Topology
 
@@ -22,11 +23,15 @@ struct Node: ParsableCommand {
     @Flag(help: "Record every frame of every interface to pcap files in the run directory.")
     var capture = false
 
+    @Option(help: "Run the node's NIC as 'smart' or 'conventional', overriding the file.")
+    var nic: NICMode?
+
     func run() throws {
-        let model: Topology
+        var model: Topology
         do { model = try Topology.load(path: topology, basePortOverride: basePort) } catch {
             throw Failure(error.description)
         }
+        if let nic { model = model.withNICMode(nic) }
         let directory = runDir.map(RunDirectory.init(path:)) ?? RunDirectory(topologyName: model.name)
         try directory.create()
         LoggingSystem.bootstrap(StreamLogHandler.standardError)

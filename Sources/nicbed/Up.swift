@@ -1,4 +1,5 @@
 import ArgumentParser
+import SmartNIC
 import Testbed
 
 struct Up: ParsableCommand {
@@ -14,9 +15,12 @@ struct Up: ParsableCommand {
     @Flag(help: "Record every frame of every interface to <run dir>/<node>-<iface>.pcap.")
     var capture = false
 
+    @Option(help: "Run every node's NIC as 'smart' or 'conventional', overriding the file's nic: settings (card memory and header prefix stay).")
+    var nic: NICMode?
+
     func run() throws {
         do {
-            let record = try Orchestrator.up(topologyPath: topology, options: .init(basePort: basePort, capture: capture)) { print($0) }
+            let record = try Orchestrator.up(topologyPath: topology, options: .init(basePort: basePort, capture: capture, nicMode: nic)) { print($0) }
             print(try StatusTable.render(record))
             print("\(record.name) is up: \(record.nodes.count) nodes. Try `nicbed exec NODE ping ADDRESS`; stop with `nicbed down \(record.name)`.")
         } catch let error as OrchestratorError {
@@ -24,3 +28,5 @@ struct Up: ParsableCommand {
         }
     }
 }
+
+extension NICMode: ExpressibleByArgument {}

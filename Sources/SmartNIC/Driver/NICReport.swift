@@ -13,9 +13,11 @@ public struct NICReport: Sendable, Equatable, Codable {
     public var hostBytesNow: Int
     public var hostBytesPeak: Int
     public var checksumErrors: Int
-    /// Frames and bytes on the wire, both ways.
-    public var wireFrames: Int
-    public var wireBytes: Int
+    /// Frames and bytes on the wire, each way (runts padded to 60 bytes, as on the wire).
+    public var wireFramesTransmitted: Int
+    public var wireFramesReceived: Int
+    public var wireBytesTransmitted: Int
+    public var wireBytesReceived: Int
 
     public init(port: NICPort) {
         let driver = port.driver
@@ -31,8 +33,10 @@ public struct NICReport: Sendable, Equatable, Codable {
         hostBytesNow = driver.host.allocatedBytes
         hostBytesPeak = driver.host.peakAllocatedBytes
         checksumErrors = port.counters.checksumErrors
-        wireFrames = port.counters.transmittedFrames + port.counters.receivedFrames
-        wireBytes = port.counters.transmittedFrameBytes + port.counters.receivedFrameBytes
+        wireFramesTransmitted = port.counters.transmittedFrames
+        wireFramesReceived = port.counters.receivedFrames
+        wireBytesTransmitted = port.counters.transmittedFrameBytes
+        wireBytesReceived = port.counters.receivedFrameBytes
     }
 
     /// Application payload bytes that went through this NIC, written or read.

@@ -17,6 +17,7 @@ public final class BulkEndpoint {
     public var onProgress: (() -> Void)?
     public var onFinished: (() -> Void)?
     private var chunk = [UInt8](repeating: 0, count: 64 * 1024)
+    private var expected = [UInt8](repeating: 0, count: 64 * 1024)
     private var shutdownSent = false
 
     public init(connection: TCPConnection, sendCount: Int, sendSeed: UInt64, receiveSeed: UInt64) {
@@ -69,7 +70,11 @@ public final class BulkEndpoint {
             let count = chunk.withUnsafeMutableBytes { connection.receive(into: $0) }
             if count == 0 { break }
             if mismatchAt == nil {
-                mismatchAt = chunk.withUnsafeBytes { receivePattern.firstMismatch(in: UnsafeRawBufferPointer(rebasing: $0[..<count]), offset: received) }
+                mismatchAt = chunk.withUnsafeBytes { bytes in
+                    expected.withUnsafeMutableBytes { scratch in
+                        receivePattern.firstMismatch(in: UnsafeRawBufferPointer(rebasing: bytes[..<count]), offset: received, scratch: scratch)
+                    }
+                }
             }
             received += count
         }

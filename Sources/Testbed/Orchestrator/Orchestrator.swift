@@ -1,5 +1,6 @@
 import EventLoop
 import Foundation
+import SmartNIC
 import Topology
 #if canImport(Glibc)
 import Glibc
@@ -10,10 +11,13 @@ public enum Orchestrator {
     public struct UpOptions {
         public var basePort: UInt16?
         public var capture = false
+        /// Runs every node's NIC in this mode, whatever the file says (to compare the two).
+        public var nicMode: NICMode?
         public var readyTimeoutSeconds = 15.0
-        public init(basePort: UInt16? = nil, capture: Bool = false) {
+        public init(basePort: UInt16? = nil, capture: Bool = false, nicMode: NICMode? = nil) {
             self.basePort = basePort
             self.capture = capture
+            self.nicMode = nicMode
         }
     }
 
@@ -45,6 +49,7 @@ public enum Orchestrator {
             var arguments = ["node", "--topology", absolutePath, "--name", node.name, "--run-dir", run.path]
             if let port = options.basePort { arguments += ["--base-port", String(port)] }
             if options.capture { arguments.append("--capture") }
+            if let mode = options.nicMode { arguments += ["--nic", mode.rawValue] }
             let name = node.name
             children[node.name] = try ChildProcess(loop: loop, executable: executable, arguments: arguments,
                                                    logPath: log, detached: true) { status, signal in

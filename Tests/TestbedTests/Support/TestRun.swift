@@ -23,7 +23,8 @@ final class TestRun {
 
     func up(_ topology: String, _ extra: [String] = []) throws -> CommandResult {
         try CommandRunner.run(Environment.nicbed,
-                              ["up", Environment.repository.appendingPathComponent(topology).path, "--base-port", String(basePort)] + extra,
+                              ["up", topology.hasPrefix("/") ? topology : Environment.repository.appendingPathComponent(topology).path,
+                               "--base-port", String(basePort)] + extra,
                               environment: environment)
     }
 
