@@ -34,10 +34,13 @@ let package = Package(
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
         ]),
+        // Test support: counts the heap allocations of a stretch of code (the smart path's
+        // "no allocation per frame" is a test, not a claim).
+        .target(name: "AllocationCounter", path: "Tests/AllocationCounter"),
         .testTarget(name: "WireTests", dependencies: ["Wire"]),
         .testTarget(name: "SmartNICTests", dependencies: ["SmartNIC", "Wire"]),
         .testTarget(name: "NetStackTests", dependencies: ["NetStack", "SmartNIC", "Wire"]),
         .testTarget(name: "TopologyTests", dependencies: ["Topology", "Wire"]),
-        .testTarget(name: "TestbedTests", dependencies: ["Testbed", "Topology", "SmartNIC", "Wire", "nicbed"]),
+        .testTarget(name: "TestbedTests", dependencies: ["Testbed", "Topology", "SmartNIC", "NetStack", "Wire", "nicbed", "AllocationCounter"]),
     ]
 )

@@ -200,7 +200,7 @@ extension NetworkStack {
         }
     }
 
-    var tcpNextDeadline: Instant? { tcpConnections.values.compactMap(\.nextDeadline).min() }
+    var tcpNextDeadline: Instant? { tcpConnections.values.lazy.compactMap(\.nextDeadline).min() }
 
     public var tcpConnectionCount: Int { tcpConnections.count }
 }

@@ -61,7 +61,9 @@ public final class NetworkStack {
 
     /// The earliest time `poll()` has work to do.
     public var nextDeadline: Instant? {
-        ([arp.nextDeadline, tcpNextDeadline] + pingSessions.map(\.nextDeadline)).compactMap { $0 }.min()
+        var earliest = Instant.earliest(arp.nextDeadline, tcpNextDeadline)
+        for session in pingSessions { earliest = Instant.earliest(earliest, session.nextDeadline) }
+        return earliest
     }
 
     /// Runs what is due at `now`: ARP retries and give-ups, ping requests and timeouts.

@@ -82,5 +82,5 @@ struct ARPCache {
         return (retry, failed)
     }
 
-    var nextDeadline: Instant? { pending.values.map(\.nextAttempt).min() }
+    var nextDeadline: Instant? { pending.values.lazy.map(\.nextAttempt).min() }
 }

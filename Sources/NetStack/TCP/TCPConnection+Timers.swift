@@ -2,9 +2,13 @@ import Wire
 
 extension TCPConnection {
     /// The earliest instant at which `poll` has something to do.
+    /// The earliest armed timer. Asked after every segment: computed without building arrays.
     public var nextDeadline: Instant? {
-        [retransmitDeadline, delayedAckDeadline, persistDeadline, keepAliveDeadline, timeWaitDeadline, finWait2Deadline]
-            .compactMap { $0 }.min()
+        var earliest = Instant.earliest(retransmitDeadline, delayedAckDeadline)
+        earliest = Instant.earliest(earliest, persistDeadline)
+        earliest = Instant.earliest(earliest, keepAliveDeadline)
+        earliest = Instant.earliest(earliest, timeWaitDeadline)
+        return Instant.earliest(earliest, finWait2Deadline)
     }
 
     /// Runs the timers that are due.
@@ -127,5 +131,15 @@ extension TCPConnection {
         // The classic probe: an old sequence number, no data; any live peer answers with an ACK.
         emit(sequence: sndUna - 1, flags: [.ack], payloadLength: 0)
         keepAliveDeadline = now + keepAlive.interval
+    }
+}
+
+extension Instant {
+    /// The earlier of two optional deadlines (nil when neither is set). Deadlines are compared
+    /// after every segment, so this builds no arrays.
+    static func earliest(_ a: Instant?, _ b: Instant?) -> Instant? {
+        guard let a else { return b }
+        guard let b else { return a }
+        return a < b ? a : b
     }
 }

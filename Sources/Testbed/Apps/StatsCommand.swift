@@ -2,10 +2,11 @@ import Foundation
 import NetStack
 import SmartNIC
 
-/// `stats [--json]`: the node's NIC port, NIC and stack counters.
+/// `stats [--json | --nic]`: the node's NIC port, NIC and stack counters; `--nic` prints one
+/// line of NIC figures per port (what `scripts/demo` lines up for the two modes).
 enum StatsCommand: NodeCommand {
     static let name = "stats"
-    static let usage = "stats [--json]"
+    static let usage = "stats [--json | --nic]"
 
     struct Report: Codable {
         var ports: [String: PortCounters]
@@ -14,7 +15,7 @@ enum StatsCommand: NodeCommand {
     }
 
     static func run(_ arguments: [String], in context: CommandContext) {
-        guard arguments.isEmpty || arguments == ["--json"] else {
+        guard arguments.isEmpty || arguments == ["--json"] || arguments == ["--nic"] else {
             context.printError("usage: \(usage)")
             context.exit(2)
             return
@@ -22,6 +23,12 @@ enum StatsCommand: NodeCommand {
         let report = Report(ports: Dictionary(uniqueKeysWithValues: context.ports.map { ($0.name, $0.counters) }),
                             nics: Dictionary(uniqueKeysWithValues: context.ports.map { ($0.name, NICReport(port: $0)) }),
                             stack: context.stack.counters)
+        if arguments == ["--nic"] {
+            context.print(NICFigures.header)
+            for port in context.ports { context.print(NICFigures.row(port: port.name, NICReport(port: port))) }
+            context.exit(0)
+            return
+        }
         if arguments == ["--json"] {
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.sortedKeys]
@@ -60,5 +67,25 @@ enum StatsCommand: NodeCommand {
     /// Field names and values, in declaration order, through Mirror (counters are plain Ints).
     static func fields(_ value: Any) -> [(String, String)] {
         Mirror(reflecting: value).children.compactMap { child in child.label.map { ($0, "\(child.value)") } }
+    }
+}
+
+/// One line of NIC figures per port: what DESIGN.md §1's table is about, measured.
+enum NICFigures {
+    static let columns: [(String, Int)] = [("PORT", 10), ("MODE", 12), ("PAYLOAD", 11), ("CPU-COPIED", 11), ("COPIES/B", 8),
+                                           ("BUS", 11), ("BUS/B", 6), ("CARD-PEAK", 10), ("FALLBACKS", 9)]
+
+    static var header: String { line(columns.map(\.0)) }
+
+    static func row(port: String, _ nic: NICReport) -> String {
+        line([port, nic.mode.rawValue, "\(nic.payloadBytes)", "\(nic.counters.cpuCopiedBytes)",
+              String(format: "%.3f", nic.cpuCopiesPerPayloadByte), "\(nic.counters.busBytes)",
+              String(format: "%.3f", nic.busBytesPerPayloadByte), "\(nic.cardBytesPeak)",
+              "\(nic.counters.transmitFallbacks + nic.counters.receiveFallbacks)"])
+    }
+
+    static func line(_ fields: [String]) -> String {
+        zip(fields, columns).map { field, column in field.padding(toLength: max(column.1, field.count), withPad: " ", startingAt: 0) }
+            .joined(separator: " ").trimmingCharacters(in: .whitespaces)
     }
 }
