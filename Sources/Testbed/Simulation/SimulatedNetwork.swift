@@ -17,6 +17,8 @@ public final class SimulatedNetwork {
     private var eventsAtSameInstant = 0
     /// Set when the network stopped because events kept coming without time advancing.
     public private(set) var livelockDetectedAt: Instant?
+    /// Every NIC port, both ends of every link.
+    public var ports: [NICPort] { links.flatMap { [$0.portA, $0.portB] } }
     /// Frames in flight, for a bound on memory in long runs.
     public var framesInFlight: Int { events.count }
 

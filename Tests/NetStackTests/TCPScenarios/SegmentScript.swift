@@ -64,13 +64,14 @@ final class SegmentScript {
     private(set) var pendingARPRequests = 0
 
     /// With `announcePeer` false the peer does not introduce itself: the stack's ARP cache is cold.
+    /// `nic` is the stack's NIC: conventional unless a scenario is about the smart card.
     init(mtu: Int = 1500, seed: UInt64 = 7, peerISS: UInt32 = 0, start: Instant = .zero, announcePeer: Bool = true,
-         configure: (inout TCPConfiguration) -> Void = { _ in }) {
+         nic: NICConfiguration = .conventional, configure: (inout TCPConfiguration) -> Void = { _ in }) {
         now = start
         self.peerISS = peerISS
         stack = NetworkStack(hostname: "dut", now: now, seed: seed)
         configure(&stack.tcpConfiguration)
-        port = NICPort(name: "dut:eth0", linkID: 1, peer: Self.underlay)
+        port = NICPort(name: "dut:eth0", linkID: 1, peer: Self.underlay, driver: NICDriver(configuration: nic))
         stack.addInterface(name: "eth0", mac: Self.localMAC, address: IPv4Interface(address: Self.localAddress, prefixLength: 24),
                            port: port, mtu: mtu)
         port.send = { [unowned self] parts in

@@ -1,4 +1,5 @@
 import NetStack
+import SmartNIC
 import Testing
 import Wire
 
@@ -140,5 +141,28 @@ struct WindowScenarios {
         // right edge stays put and the field says 199000 >> 2.
         script.inject(.ack, seq: 1, ack: 5001, win: 40, length: 1000)
         script.expect(.ack, seq: 5001, ack: 1001, win: 49_750, after: .milliseconds(40))
+    }
+
+    /// On the smart path the receive window is bounded by card memory (DESIGN.md §1): a 64 KiB
+    /// card is 32 chunks of 2 KiB, one full-size segment each, so at most 32 × 1460 bytes are
+    /// ever promised, however large the socket's buffer. Data waits on the card until read.
+    @Test func onASmartNICTheWindowNeverPromisesMoreThanTheCardHolds() {
+        let script = SegmentScript(nic: NICConfiguration(mode: .smart, cardMemory: 64 << 10)) { $0.receiveBufferSize = 1 << 20 }
+        guard let listener = script.listen() else { return }
+        script.inject(.syn, seq: 0, win: 65_535, options: [.mss(1460), .windowScale(7)])
+        script.expect([.syn, .ack], seq: 0, ack: 1, win: 46_720, options: [.mss(1460), .windowScale(0)])
+        script.inject(.ack, seq: 1, ack: 1, win: 512)
+        guard let connection = listener.accept(), let card = script.port.driver.card else {
+            Issue.record("no connection")
+            return
+        }
+        script.inject([.ack, .psh], seq: 1, ack: 1, length: 1460)
+        script.inject([.ack, .psh], seq: 1461, ack: 1, length: 1460)
+        script.expect(.ack, seq: 1, ack: 2921, win: 46_720 - 2920)
+        #expect(card.allocatedBytes == 2 * 2048, "both segments wait on the card, one chunk each")
+        #expect(script.read(connection) == SegmentScript.peerBytes(0..<2920))
+        #expect(card.allocatedBytes == 0, "read() took them off the card")
+        #expect(script.port.driver.counters.cpuCopiedBytes == 0)
+        #expect(script.port.driver.counters.payloadBytesRead == 2920)
     }
 }

@@ -23,13 +23,15 @@ struct TCPTransferSimulation {
         var retransmittedBytes = 0
         var options = ""
         var virtualTime: Duration = .zero
+        /// Card and host packet memory still held once both ends are done (a leak if not 0).
+        var heldBytes = 0
 
         var description: String {
-            "seed \(seed): loss \(impairments.loss) dup \(impairments.duplicate) reorder \(impairments.reorder) corrupt \(impairments.corrupt) delay \(impairments.delay) — client sent \(clientSent) server got \(serverReceived); server sent \(serverSent) client got \(clientReceived); states \(String(describing: clientState))/\(String(describing: serverState)); errors \(String(describing: clientError))/\(String(describing: serverError)); mismatch \(String(describing: clientMismatch))/\(String(describing: serverMismatch)); invariant violations \(invariantViolations) \(violationKinds); finished \(finished) after \(virtualTime); \(options)"
+            "seed \(seed): loss \(impairments.loss) dup \(impairments.duplicate) reorder \(impairments.reorder) corrupt \(impairments.corrupt) delay \(impairments.delay) — client sent \(clientSent) server got \(serverReceived); server sent \(serverSent) client got \(clientReceived); states \(String(describing: clientState))/\(String(describing: serverState)); errors \(String(describing: clientError))/\(String(describing: serverError)); mismatch \(String(describing: clientMismatch))/\(String(describing: serverMismatch)); invariant violations \(invariantViolations) \(violationKinds); memory still held \(heldBytes); finished \(finished) after \(virtualTime); \(options)"
         }
 
         var isCorrect: Bool {
-            finished && invariantViolations == 0 && clientMismatch == nil && serverMismatch == nil && clientSent == serverReceived && serverSent == clientReceived
+            finished && invariantViolations == 0 && heldBytes == 0 && clientMismatch == nil && serverMismatch == nil && clientSent == serverReceived && serverSent == clientReceived
                 && clientError == nil && serverError == nil
                 && [TCPState.closed, .timeWait].contains(clientState) && [TCPState.closed, .timeWait].contains(serverState)
         }
@@ -110,6 +112,8 @@ struct TCPTransferSimulation {
             + (serverEnd?.connection.counters.invariantViolations ?? 0)
         outcome.retransmittedBytes = clientEnd.connection.counters.bytesRetransmitted
             + (serverEnd?.connection.counters.bytesRetransmitted ?? 0)
+        // Once both ends are done and have read everything, every payload is back in memory.
+        outcome.heldBytes = net.ports.reduce(0) { $0 + $1.driver.host.allocatedBytes + ($1.driver.card?.allocatedBytes ?? 0) }
         outcome.violationKinds = "past window \(clientEnd.connection.counters.sentPastWindow)/\(serverEnd?.connection.counters.sentPastWindow ?? 0), SACKed resent \(clientEnd.connection.counters.sentSACKedBytes)/\(serverEnd?.connection.counters.sentSACKedBytes ?? 0)"
         return outcome
     }
