@@ -139,28 +139,33 @@ public final class NetworkStack {
     /// A TCP segment whose data stayed on the card: only its headers are in host memory.
     private func receiveSplit(_ packet: PacketBuffer, on interface: Interface) {
         let ipStart = EthernetFrameView.headerLength
-        guard let ethernet = try? EthernetFrameView(checking: packet.head), interface.accepts(ethernet.destination) else {
+        guard let ethernet = try? EthernetFrameView(checking: packet.head) else {
+            counters.droppedMalformed += 1
+            return
+        }
+        guard interface.accepts(ethernet.destination) else {
             counters.droppedNotForUs += 1
             return
         }
         guard let view = try? IPv4PacketView(checkingHeader: ethernet.payload, packetLength: packet.length - ipStart),
-              let header = try? IPv4Repr.parse(view, verifyChecksum: false) else {
+              let ipHeader = try? IPv4Repr.parse(view, verifyChecksum: false) else {
             counters.droppedMalformed += 1
             return
         }
-        guard interfaces.contains(where: { $0.address.address == header.destination }) else {
+        guard interfaces.contains(where: { $0.address.address == ipHeader.destination }) else {
             counters.droppedNotOurAddress += 1
             return
         }
         let tcpStart = ipStart + view.headerLength
         let segmentEnd = ipStart + view.totalLength
+        // The view covers the TCP header alone: the data is not in host memory.
         guard let tcp = try? TCPSegmentView(checking: UnsafeRawBufferPointer(rebasing: packet.head[tcpStart...])),
-              tcpStart + tcp.headerLength <= segmentEnd else {
+              tcpStart + tcp.headerLength <= segmentEnd,
+              let header = try? TCPSegmentView(checking: UnsafeRawBufferPointer(rebasing: packet.head[tcpStart..<(tcpStart + tcp.headerLength)])) else {
             counters.droppedMalformed += 1
             return
         }
-        let headerOnly = try! TCPSegmentView(checking: UnsafeRawBufferPointer(rebasing: packet.head[tcpStart..<(tcpStart + tcp.headerLength)]))
-        receiveTCP(headerOnly, payload: packet.payload(from: tcpStart + tcp.headerLength, to: segmentEnd), header: header)
+        receiveTCP(header, payload: packet.payload(from: tcpStart + tcp.headerLength, to: segmentEnd), header: ipHeader)
     }
 
     private func receiveLinear(_ packet: PacketBuffer, on interface: Interface) {

@@ -18,10 +18,14 @@ extension NICPort {
         public mutating func append(_ payload: Payload) {
             guard payload.count > 0 else { return }
             length += payload.count
-            if payload.isOnCard {
-                precondition(payload.driver === port.driver, "a cached payload leaves through the card that holds it")
+            if payload.isOnCard && payload.driver === port.driver {
                 add(UnsafeRawBufferPointer(payload.region))
                 return
+            }
+            if payload.isOnCard {
+                // Cached on another card (a route that moved to another port): it crosses the
+                // bus twice, out of that card and into this one, both counted.
+                payload.driver.counters.cardToHostBytes += payload.count
             }
             appendHostBytes(UnsafeRawBufferPointer(payload.region))
         }

@@ -328,7 +328,7 @@ extension TCPConnection {
         if seq == rcvNxt {
             let filledHole = !reassembly.isEmpty
             // Never more than the receive buffer holds: the window was advertised from it.
-            let stored = min(payload.byteCount, max(0, receiveBuffer.freeSpace - reassembly.byteCount))
+            let stored = min(payload.byteCount, receiveBuffer.freeSpace)
             if let payload, stored > 0 { receiveBuffer.append(payload.prefix(stored)) }
             rcvNxt = rcvNxt + stored
             var finNow = fin && stored == payload.byteCount
