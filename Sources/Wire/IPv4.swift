@@ -13,17 +13,7 @@ public struct IPv4PacketView {
     public let bytes: UnsafeRawBufferPointer
 
     public init(checking bytes: UnsafeRawBufferPointer) throws(WireError) {
-        try requireLength(bytes, Self.minimumHeaderLength, "IPv4")
-        let version = bytes[0] >> 4
-        guard version == 4 else { throw WireError.malformed(layer: "IPv4", reason: "version \(version)") }
-        let headerLength = Int(bytes[0] & 0x0f) * 4
-        guard headerLength >= Self.minimumHeaderLength else {
-            throw WireError.malformed(layer: "IPv4", reason: "header length \(headerLength) below 20")
-        }
-        let totalLength = Int(bytes.u16(2))
-        guard totalLength >= headerLength else {
-            throw WireError.malformed(layer: "IPv4", reason: "total length \(totalLength) below header length \(headerLength)")
-        }
+        let totalLength = try Self.checkHeader(bytes)
         try requireLength(bytes, totalLength, "IPv4")
         self.bytes = UnsafeRawBufferPointer(rebasing: bytes[..<totalLength])
     }
@@ -32,20 +22,27 @@ public struct IPv4PacketView {
     /// after a header split). Checks the header as `init(checking:)` does, and checks Total Length
     /// against `packetLength`, the bytes the packet really has where it lies. `payload` is empty.
     public init(checkingHeader bytes: UnsafeRawBufferPointer, packetLength: Int) throws(WireError) {
-        try requireLength(bytes, Self.minimumHeaderLength, "IPv4")
+        let totalLength = try Self.checkHeader(bytes)
+        guard packetLength >= totalLength else { throw WireError.truncated(layer: "IPv4", needed: totalLength, available: packetLength) }
+        let headerLength = Int(bytes[0] & 0x0f) * 4
+        try requireLength(bytes, headerLength, "IPv4")
+        self.bytes = UnsafeRawBufferPointer(rebasing: bytes[..<headerLength])
+    }
+
+    /// Version, IHL and Total Length; returns Total Length.
+    private static func checkHeader(_ bytes: UnsafeRawBufferPointer) throws(WireError) -> Int {
+        try requireLength(bytes, minimumHeaderLength, "IPv4")
         let version = bytes[0] >> 4
         guard version == 4 else { throw WireError.malformed(layer: "IPv4", reason: "version \(version)") }
         let headerLength = Int(bytes[0] & 0x0f) * 4
-        guard headerLength >= Self.minimumHeaderLength else {
+        guard headerLength >= minimumHeaderLength else {
             throw WireError.malformed(layer: "IPv4", reason: "header length \(headerLength) below 20")
         }
         let totalLength = Int(bytes.u16(2))
         guard totalLength >= headerLength else {
             throw WireError.malformed(layer: "IPv4", reason: "total length \(totalLength) below header length \(headerLength)")
         }
-        guard packetLength >= totalLength else { throw WireError.truncated(layer: "IPv4", needed: totalLength, available: packetLength) }
-        try requireLength(bytes, headerLength, "IPv4")
-        self.bytes = UnsafeRawBufferPointer(rebasing: bytes[..<headerLength])
+        return totalLength
     }
 
     public var headerLength: Int { Int(bytes[0] & 0x0f) * 4 }

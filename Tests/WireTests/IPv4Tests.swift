@@ -37,6 +37,25 @@ struct IPv4Tests {
             payloadLength: 64, timeToLive: 64, identification: 0xbee5, dontFragment: true, dscpEcn: 0))
     }
 
+    @Test("a header-only view (header split): Total Length is checked against where the packet lies")
+    func headerOnlyView() throws {
+        let packet = Self.packet(Captured.icmpEchoRequest)
+        try packet.withUnsafeBytes { raw in
+            // Only the first 24 bytes are in host memory; the 84-byte packet lies on the card.
+            let head = UnsafeRawBufferPointer(rebasing: raw[..<24])
+            let view = try IPv4PacketView(checkingHeader: head, packetLength: 84)
+            #expect(view.headerLength == 20 && view.totalLength == 84)
+            #expect(view.payload.isEmpty)
+            #expect(view.headerChecksumIsValid)
+            #expect(throws: WireError.truncated(layer: "IPv4", needed: 84, available: 83)) {
+                try IPv4PacketView(checkingHeader: head, packetLength: 83)
+            }
+            #expect(throws: WireError.truncated(layer: "IPv4", needed: 20, available: 19)) {
+                try IPv4PacketView(checkingHeader: UnsafeRawBufferPointer(rebasing: raw[..<19]), packetLength: 84)
+            }
+        }
+    }
+
     @Test("captured echo reply: Linux clears DF on echo replies")
     func capturedEchoReply() throws {
         let repr = try Self.repr(Self.packet(Captured.icmpEchoReply))
