@@ -11,6 +11,8 @@ public final class NetworkStack {
     public internal(set) var counters = StackCounters()
     public private(set) var now: Instant
     public let defaultTimeToLive: UInt8 = 64
+    /// Whether packets for other addresses are forwarded (a router) or dropped (a host).
+    public var isForwarding = false
 
     var arp = ARPCache()
     var routing = RoutingTable()
@@ -80,7 +82,7 @@ public final class NetworkStack {
         for session in pingSessions {
             for (sequence, payload) in session.due(now: now) {
                 let message = ICMPv4Repr.echoRequest(identifier: session.identifier, sequenceNumber: sequence, data: payload)
-                if case .noRoute = sendICMP(message, to: session.destination) {
+                if case .noRoute = sendICMP(message, to: session.destination, timeToLive: session.timeToLive) {
                     session.sendFailed(sequence: sequence, message: "Network is unreachable", now: now)
                 }
             }
@@ -94,10 +96,11 @@ public final class NetworkStack {
     /// Starts pinging `destination`; events arrive through `handler` as they happen.
     @discardableResult
     public func ping(_ destination: IPv4Address, count: Int, interval: Duration = .seconds(1),
-                     timeout: Duration = .seconds(4), payloadSize: Int = 56,
+                     timeout: Duration = .seconds(4), payloadSize: Int = 56, timeToLive: UInt8? = nil,
                      handler: @escaping (PingEvent) -> Void) -> PingSession {
         let session = PingSession(destination: destination, identifier: nextPingIdentifier, count: count,
                                   interval: interval, timeout: timeout, payloadSize: payloadSize, now: now, handler: handler)
+        session.timeToLive = timeToLive
         nextPingIdentifier &+= 1
         pingSessions.append(session)
         poll()
@@ -121,7 +124,8 @@ public final class NetworkStack {
     }
 
     /// How much of a received frame the host must read: through the TCP header of a verified
-    /// TCP/IPv4 segment, all of it otherwise.
+    /// TCP/IPv4 segment for one of our addresses, all of it otherwise (a router forwards whole
+    /// packets).
     private func hostBytesNeeded(_ packet: inout PacketBuffer, driver: NICDriver) -> Int {
         guard packet.checksumsVerified, !packet.isLinear else { return packet.length }
         let ipStart = EthernetFrameView.headerLength
@@ -129,7 +133,10 @@ public final class NetworkStack {
         let head = packet.head
         guard head.count >= ipStart + IPv4PacketView.minimumHeaderLength,
               head[12] == 0x08, head[13] == 0x00, head[ipStart] >> 4 == 4, head[ipStart + 9] == IPProtocol.tcp,
-              head[ipStart + 6] & 0x3f == 0, head[ipStart + 7] == 0 else { return packet.length }
+              head[ipStart + 6] & 0x3f == 0, head[ipStart + 7] == 0,
+              interfaces.contains(where: { $0.address.address == IPv4Address(reading: head, at: ipStart + 16) }) else {
+            return packet.length
+        }
         let tcpStart = ipStart + max(IPv4PacketView.minimumHeaderLength, Int(head[ipStart] & 0x0f) * 4)
         driver.pull(&packet, upTo: tcpStart + TCPSegmentView.minimumHeaderLength)
         guard packet.head.count >= tcpStart + TCPSegmentView.minimumHeaderLength else { return packet.length }
@@ -222,7 +229,11 @@ public final class NetworkStack {
         }
         let isBroadcast = header.destination == .broadcast || header.destination == interface.address.directedBroadcast
         guard isBroadcast || interfaces.contains(where: { $0.address.address == header.destination }) else {
-            counters.droppedNotOurAddress += 1
+            if isForwarding {
+                forward(view, header: header, from: interface)
+            } else {
+                counters.droppedNotOurAddress += 1
+            }
             return
         }
         switch header.protocolNumber {
@@ -297,8 +308,10 @@ public final class NetworkStack {
     }
 
     @discardableResult
-    func sendICMP(_ message: ICMPv4Repr, to destination: IPv4Address, from source: IPv4Address? = nil) -> SendResult {
-        sendIPv4(to: destination, from: source, protocolNumber: IPProtocol.icmp, payloadLength: message.length) { payload, _ in
+    func sendICMP(_ message: ICMPv4Repr, to destination: IPv4Address, from source: IPv4Address? = nil,
+                  timeToLive: UInt8? = nil) -> SendResult {
+        sendIPv4(to: destination, from: source, protocolNumber: IPProtocol.icmp, payloadLength: message.length,
+                 timeToLive: timeToLive) { payload, _ in
             message.emit(into: payload)
         }
     }
@@ -358,7 +371,7 @@ public final class NetworkStack {
         return .waitingForARP
     }
 
-    private func sendARPRequest(for address: IPv4Address, on interface: Interface) {
+    func sendARPRequest(for address: IPv4Address, on interface: Interface) {
         counters.arpRequestsSent += 1
         let request = ARPRepr(operation: .request, senderHardware: interface.mac, senderProtocol: interface.address.address,
                               targetHardware: .zero, targetProtocol: address)

@@ -15,6 +15,13 @@ public struct StackCounters: Sendable, Equatable, Codable {
     public var arpRequestsSent = 0
     public var arpRepliesSent = 0
     public var icmpEchoRepliesSent = 0
+    /// Forwarding (routers): packets sent on toward their destination, and those dropped
+    /// because their TTL ran out or they were larger than the next link's MTU.
+    public var forwarded = 0
+    public var droppedTimeToLive = 0
+    public var droppedTooBig = 0
+    /// ICMP time-exceeded and destination-unreachable messages sent.
+    public var icmpErrorsSent = 0
 
     public init() {}
 }

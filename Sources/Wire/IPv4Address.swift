@@ -24,6 +24,9 @@ public struct IPv4Address: Hashable, Comparable, Sendable, CustomStringConvertib
     public func write(to bytes: UnsafeMutableRawBufferPointer, at offset: Int) { bytes.put(value, at: offset) }
 
     public static let any = IPv4Address(0)
+
+    /// 224.0.0.0/4 (RFC 5771).
+    public var isMulticast: Bool { value >> 28 == 0xe }
     public static let broadcast = IPv4Address(0xffff_ffff)
 
     public static func < (l: IPv4Address, r: IPv4Address) -> Bool { l.value < r.value }

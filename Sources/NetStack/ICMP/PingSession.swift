@@ -47,6 +47,8 @@ public final class PingSession {
     let handler: (PingEvent) -> Void
 
     private(set) var summary: PingSummary
+    /// The requests' TTL (`ping -t`); nil for the stack's default.
+    public internal(set) var timeToLive: UInt8?
     private var nextSequence: UInt16 = 1
     private var nextSend: Instant
     private var startedAt: Instant

@@ -6,12 +6,13 @@ import Wire
 /// ping prints, so its output reads the same and scripts that parse it keep working.
 enum PingCommand: NodeCommand {
     static let name = "ping"
-    static let usage = "ping [-c COUNT] [-i INTERVAL_SECONDS] [-s PAYLOAD_BYTES] [-W TIMEOUT_SECONDS] ADDRESS"
+    static let usage = "ping [-c COUNT] [-i INTERVAL_SECONDS] [-s PAYLOAD_BYTES] [-t TTL] [-W TIMEOUT_SECONDS] ADDRESS"
 
     struct Options: Equatable {
         var count = 4
         var interval: Duration = .seconds(1)
         var payloadSize = 56
+        var timeToLive: UInt8?
         /// How long to wait after the last request. Longer than ARP's give-up time (three
         /// requests a second apart), so an absent neighbour is reported, as iputils does.
         var timeout: Duration = .seconds(4)
@@ -44,6 +45,11 @@ enum PingCommand: NodeCommand {
                     return .failure(UsageError("-s needs a payload size from 0 to 1472 bytes (one unfragmented Ethernet frame)"))
                 }
                 options.payloadSize = size
+            case "-t":
+                guard let text = value(argument), let ttl = UInt8(text), ttl >= 1 else {
+                    return .failure(UsageError("-t needs a time to live from 1 to 255"))
+                }
+                options.timeToLive = ttl
             case "-W":
                 guard let text = value(argument), let seconds = Double(text), seconds > 0, seconds <= 3600 else {
                     return .failure(UsageError("-W needs a timeout in seconds (0 < W <= 3600)"))
@@ -76,7 +82,8 @@ enum PingCommand: NodeCommand {
             return
         }
         let session = context.stack.ping(options.destination, count: options.count, interval: options.interval,
-                                         timeout: options.timeout, payloadSize: options.payloadSize) { event in
+                                         timeout: options.timeout, payloadSize: options.payloadSize,
+                                         timeToLive: options.timeToLive) { event in
             switch event {
             case let .started(destination, size):
                 context.print("PING \(destination) (\(destination)) \(size)(\(size + 28)) bytes of data.")

@@ -11,6 +11,7 @@ public final class SimulatedNetwork {
     public private(set) var stacks: [NetworkStack] = []
     private var events = EventQueue<(port: NICPort, bytes: [UInt8])>()
     private var links: [SimulatedLink] = []
+    public private(set) var bridges: [LearningBridge] = []
     private var nextUnderlayPort: UInt16 = 1
     private var random: SeededRandom
     private var lastInstant = Instant.zero
@@ -35,24 +36,54 @@ public final class SimulatedNetwork {
         return stack
     }
 
+    /// Adds a learning switch; cable it with `link(_:_:to:)` and `link(_:to:)`.
+    public func addSwitch(_ name: String) -> LearningBridge {
+        let bridge = LearningBridge(name: name, now: now)
+        bridges.append(bridge)
+        return bridge
+    }
+
     /// Cables two stacks together with an interface on each, impaired independently per direction.
     @discardableResult
     public func link(_ a: NetworkStack, _ addressA: IPv4Interface, _ b: NetworkStack, _ addressB: IPv4Interface,
                      aToB: Impairments = .none, bToA: Impairments = .none, mtu: Int = 1500) -> SimulatedLink {
+        let link = makeLink(a.hostname, a.interfaces.count, b.hostname, b.interfaces.count, aToB: aToB, bToA: bToA)
+        a.addInterface(name: "eth\(a.interfaces.count)", mac: MACAddress(2, 0, 0, UInt8(link.id), 0, 1), address: addressA, port: link.portA, mtu: mtu)
+        b.addInterface(name: "eth\(b.interfaces.count)", mac: MACAddress(2, 0, 0, UInt8(link.id), 0, 2), address: addressB, port: link.portB, mtu: mtu)
+        return link
+    }
+
+    /// Cables a stack to a switch port.
+    @discardableResult
+    public func link(_ host: NetworkStack, _ address: IPv4Interface, to bridge: LearningBridge,
+                     impairments: Impairments = .none) -> SimulatedLink {
+        let link = makeLink(host.hostname, host.interfaces.count, bridge.name, bridge.ports.count, aToB: impairments, bToA: impairments)
+        host.addInterface(name: "eth\(host.interfaces.count)", mac: MACAddress(2, 0, 0, UInt8(link.id), 0, 1), address: address, port: link.portA)
+        bridge.addPort(link.portB)
+        return link
+    }
+
+    /// Cables two switches together (no loops: a bridge has no spanning tree).
+    @discardableResult
+    public func link(_ a: LearningBridge, to b: LearningBridge) -> SimulatedLink {
+        let link = makeLink(a.name, a.ports.count, b.name, b.ports.count, aToB: .none, bToA: .none)
+        a.addPort(link.portA)
+        b.addPort(link.portB)
+        return link
+    }
+
+    private func makeLink(_ nameA: String, _ indexA: Int, _ nameB: String, _ indexB: Int,
+                          aToB: Impairments, bToA: Impairments) -> SimulatedLink {
         let id = UInt32(links.count + 1)
         let underlayA = UnderlayAddress(ipv4: 0x7f00_0001, port: nextUnderlayPort)
         let underlayB = UnderlayAddress(ipv4: 0x7f00_0001, port: nextUnderlayPort + 1)
         nextUnderlayPort += 2
-        let portA = NICPort(name: "\(a.hostname):eth\(a.interfaces.count)", linkID: id, peer: underlayB,
-                            driver: NICDriver(configuration: nic))
-        let portB = NICPort(name: "\(b.hostname):eth\(b.interfaces.count)", linkID: id, peer: underlayA,
-                            driver: NICDriver(configuration: nic))
+        let portA = NICPort(name: "\(nameA):eth\(indexA)", linkID: id, peer: underlayB, driver: NICDriver(configuration: nic))
+        let portB = NICPort(name: "\(nameB):eth\(indexB)", linkID: id, peer: underlayA, driver: NICDriver(configuration: nic))
         let link = SimulatedLink(id: id, portA: portA, portB: portB,
                                  aToB: FaultInjector(impairments: aToB, seed: random.next()),
                                  bToA: FaultInjector(impairments: bToA, seed: random.next()))
         links.append(link)
-        a.addInterface(name: "eth\(a.interfaces.count)", mac: MACAddress(2, 0, 0, UInt8(id), 0, 1), address: addressA, port: portA, mtu: mtu)
-        b.addInterface(name: "eth\(b.interfaces.count)", mac: MACAddress(2, 0, 0, UInt8(id), 0, 2), address: addressB, port: portB, mtu: mtu)
         portA.send = { [unowned self, unowned link] datagram in self.carry(datagram, through: &link.aToB, to: link.portB); return true }
         portB.send = { [unowned self, unowned link] datagram in self.carry(datagram, through: &link.bToA, to: link.portA); return true }
         return link
@@ -87,7 +118,7 @@ public final class SimulatedNetwork {
 
     /// The earliest moment anything happens: a frame arrives or a stack's timer fires.
     public var nextEventTime: Instant? {
-        ([events.nextTime] + stacks.map(\.nextDeadline)).compactMap { $0 }.min()
+        ([events.nextTime] + stacks.map(\.nextDeadline) + bridges.map(\.nextDeadline)).compactMap { $0 }.min()
     }
 
     /// Advances virtual time event by event; stops at `deadline` or when `until` holds.
@@ -117,6 +148,7 @@ public final class SimulatedNetwork {
                 eventsAtSameInstant = 0
             }
             for stack in stacks { stack.poll() }
+            for bridge in bridges { bridge.poll() }
         }
         return true
     }
@@ -129,6 +161,7 @@ public final class SimulatedNetwork {
     private func advanceClock(to instant: Instant) {
         if instant > now { now = instant }
         for stack in stacks { stack.advance(to: now) }
+        for bridge in bridges { bridge.advance(to: now) }
     }
 }
 
