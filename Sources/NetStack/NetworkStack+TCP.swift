@@ -98,7 +98,7 @@ extension NetworkStack {
                 sum.addPseudoHeader(source: source, destination: destination, protocolNumber: IPProtocol.tcp,
                                     length: headerLength + payloadLength)
                 sum.add(UnsafeRawBufferPointer(bytes))
-                data { payload in payload.withHostBytes { sum.add($0) } }
+                data { payload in payload.driver.addToChecksum(payload, &sum) }
                 bytes.storeBytes(of: sum.checksum.bigEndian, toByteOffset: 16, as: UInt16.self)
             }
         }, data: data)

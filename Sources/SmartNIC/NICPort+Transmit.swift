@@ -101,8 +101,6 @@ extension NICPort {
         if let capture {
             capture.write(parts: datagram, skippingFirst: headroom, wallClockNanoseconds: captureClock())
         }
-        if !send(datagram) {
-            counters.droppedOnSend += 1
-        }
+        sendOut(datagram, headroom: headroom)
     }
 }

@@ -30,7 +30,41 @@ public final class NICPort {
     /// transmit. Off, the host stack does both in software (the conventional NIC's default).
     public var checksumOffload: Bool
 
+    /// What this end does to the frames it sends (DESIGN.md §4: each end impairs its own egress,
+    /// so each direction of a link has its own settings). Set while running, it applies to
+    /// frames transmitted afterwards; frames already waiting keep their release times. The
+    /// first setting other than `.none` allocates the port's delay line (`delayLineSlots`
+    /// slots of 9 KiB, allocated once); with `.none` frames go straight to `send`, as if there
+    /// were no impairments at all.
+    public var egress: Impairments = .none {
+        didSet { egressChanged() }
+    }
+    /// Down, every frame transmitted or received is dropped and counted (`droppedLinkDown`),
+    /// and so are the frames waiting in the delay line when it goes down.
+    public var isLinkUp = true {
+        didSet { if !isLinkUp { counters.droppedLinkDown += shaper?.discardAll() ?? 0 } }
+    }
+    /// The time impaired frames are sent at (`egress` other than `.none`): the node's loop time,
+    /// or a simulation's virtual time. The same clock as `releaseDue(now:)`'s argument.
+    public var clock: () -> Instant = NICPort.monotonicClock
+    /// Seeds the egress impairments' random draws, so an impaired run can be replayed. Set it
+    /// before `egress`; set later, it restarts the random sequence from the new seed.
+    public var impairmentSeed: UInt64 = 0 {
+        didSet { shaper?.injector.reseed(impairmentSeed) }
+    }
+    /// Frames the delay line can hold; read when `egress` is first set to something other than
+    /// `.none`.
+    public var delayLineSlots = NICPort.defaultDelayLineSlots
+    /// The egress impairments' delay line, from the first time `egress` is not `.none`.
+    var shaper: LinkShaper?
+    /// Whether transmitted frames go through `shaper` (`egress` is not `.none`).
+    var isImpaired = false
+
     public static let maximumFrameLength = 65_535
+    /// Slots of an impaired port's delay line unless `delayLineSlots` says otherwise.
+    public static let defaultDelayLineSlots = LinkShaper.defaultSlotCount
+    /// Longest datagram the delay line holds: a 9000-byte-MTU frame and the VXLAN header fit.
+    public static let delayLineSlotSize = LinkShaper.slotSize
     /// 64 bytes on the wire less the 4-byte FCS, which tunnels do not carry.
     public static let minimumFrameLength = 60
     /// Most parts of one datagram: the headers, payload runs (2 KiB chunks at least, so a jumbo
@@ -70,6 +104,10 @@ public final class NICPort {
     /// A datagram arrived on the port's socket.
     public func receive(datagram: UnsafeRawBufferPointer, from source: UnderlayAddress) {
         counters.receivedDatagrams += 1
+        guard isLinkUp else {
+            counters.droppedLinkDown += 1
+            return
+        }
         guard source == peer else {
             counters.droppedForeignSource += 1
             return
@@ -113,6 +151,13 @@ public final class NICPort {
         packet.checksumsVerified = verified
         deliver(&packet)
         packet.frame.release()
+    }
+
+    /// CLOCK_MONOTONIC, for `clock` until the node sets its loop's time.
+    public static func monotonicClock() -> Instant {
+        var now = timespec()
+        clock_gettime(CLOCK_MONOTONIC, &now)
+        return Instant(nanoseconds: UInt64(now.tv_sec) * 1_000_000_000 + UInt64(now.tv_nsec))
     }
 
     public static func wallClock() -> UInt64 {

@@ -19,5 +19,25 @@ public struct PortCounters: Sendable, Equatable, Codable {
     public var checksumErrors = 0
     public var checksumsComputed = 0
 
+    // Link impairments on egress (`NICPort.egress`) and the link's state. A frame the host
+    // transmits is counted in `transmittedFrames` before any of these act on it.
+
+    /// Frames lost by the impairments' `loss` (independent or bursty).
+    public var droppedLoss = 0
+    /// Tail drops at the rate limiter: its queue held `queueLimit` bytes already.
+    public var droppedQueueFull = 0
+    /// Tail drops at the delay line: every slot of the port's pool held a waiting frame (or the
+    /// frame was longer than a slot).
+    public var droppedDelayLineFull = 0
+    /// Frames dropped because the link was down: sent, received, or waiting in the delay line
+    /// when it went down.
+    public var droppedLinkDown = 0
+    /// Frames sent twice, copies with one bit flipped, copies sent ahead of the delay.
+    public var duplicated = 0
+    public var corrupted = 0
+    public var reordered = 0
+    /// Copies held in the delay line (delay, jitter or rate) and sent later.
+    public var delayed = 0
+
     public init() {}
 }

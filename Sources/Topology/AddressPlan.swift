@@ -2,21 +2,27 @@ import SmartNIC
 import Wire
 
 /// Gives every interface what the file leaves out — an address, a MAC, underlay ports — and
-/// checks that the result can work: both ends of a link on one subnet, nothing used twice,
-/// gateways reachable. Each node's NIC settings are completed from `NICConfiguration`'s
-/// defaults and checked as a whole here too.
+/// checks that the result can work: every segment on one subnet, nothing used twice, next
+/// hops reachable, queues that hold a frame. Each node's NIC settings are completed from
+/// `NICConfiguration`'s defaults and checked as a whole here too.
 ///
 /// Assignments depend only on positions in the file (link id, node index, interface index),
 /// so every node process that reads the same file derives the same plan on its own.
 struct AddressPlan {
-    /// Link k gets 10.0.k.0/24; the third octet limits this to links 1...255.
+    /// Segment k gets 10.0.k.0/24; the third octet limits this to segments numbered 1...255.
     static let assignedLinkLimit = 255
+    /// .1 to .254 of a /24; .255 is its broadcast address.
+    static let assignedHostLimit = 254
+    /// Bytes of Ethernet header a frame carries on top of its MTU-sized packet.
+    static let ethernetHeader = 14
 
     let topology: Topology
 
     init(_ draft: TopologyDraft, cabling: Cabling, sourcePath: String) throws(TopologyError) {
         let ports = try Self.underlayPorts(draft)
-        let addresses = try Self.linkAddresses(draft, cabling: cabling)
+        let segments = try Segments(draft)
+        let links = try Self.links(draft, segments: segments)
+        let addresses = try Self.segmentAddresses(draft, segments: segments)
         try Self.checkUnique(addresses: addresses, cabling: cabling, draft: draft)
         let macs = try Self.macAddresses(draft, cabling: cabling)
 
@@ -27,25 +33,24 @@ struct AddressPlan {
                 let (a, b) = ports[port.link - 1]
                 let (local, peer) = port.side == .a ? (a, b) : (b, a)
                 let endpoint = Endpoint(node: node.name.value, interface: port.name)
-                guard let address = addresses[endpoint]?.value else { continue }
                 interfaces.append(InterfaceSpec(
-                    name: port.name, mac: macs[nodeIndex][portIndex], address: address, link: port.link,
-                    localPort: local, peerHost: draft.underlayHost, peerPort: peer))
+                    name: port.name, mac: macs[nodeIndex][portIndex], address: addresses[endpoint]?.value,
+                    link: port.link, localPort: local, peerHost: draft.underlayHost, peerPort: peer,
+                    mtu: links[port.link - 1].mtu))
             }
-            if let gateway = node.gateway,
-               !interfaces.contains(where: { $0.address.contains(gateway.value) }) {
-                let subnets = interfaces.map { "\($0.address.network)/\($0.address.prefixLength)" }
-                throw gateway.field.error(
-                    "\(gateway.value) is not on a subnet of any of \(node.name.value)'s interfaces",
-                    accepted: subnets.isEmpty
-                        ? "no gateway, since \(node.name.value) has no interfaces"
-                        : "an address in \(subnets.joined(separator: " or "))")
+            if let gateway = node.gateway {
+                try Self.checkNextHop(gateway, of: node.name.value, interfaces: interfaces, what: "gateway")
             }
+            for route in node.routes {
+                try Self.checkNextHop(route.nextHop, of: node.name.value, interfaces: interfaces, what: "routes")
+            }
+            try Self.checkSubnetsApart(node: node.name.value, ports: cabling.ports[nodeIndex],
+                                       addresses: addresses, segments: segments)
             let nic = try node.nic.configuration(node: node.name.value)
             nodes.append(NodeSpec(name: node.name.value, kind: node.kind, gateway: node.gateway?.value,
-                                  interfaces: interfaces, congestion: node.congestion, nic: nic))
+                                  interfaces: interfaces, congestion: node.congestion, nic: nic,
+                                  routes: node.routes.map(\.route), capture: node.capture))
         }
-        let links = draft.links.map { LinkSpec(id: $0.id, a: $0.a.value, b: $0.b.value) }
         topology = Topology(name: draft.name, sourcePath: sourcePath, underlayHost: draft.underlayHost,
                             basePort: draft.basePort, nodes: nodes, links: links)
     }
@@ -66,15 +71,51 @@ struct AddressPlan {
         return ports
     }
 
+    /// Each link with its impairments and MTU settled. A queue must hold one full-size frame
+    /// (else the rate limiter drops every such frame), and the links of a switch segment must
+    /// share an MTU (a switch cannot fragment, so it would drop the larger frames).
+    private static func links(_ draft: TopologyDraft, segments: Segments) throws(TopologyError) -> [LinkSpec] {
+        func mtu(_ link: LinkDraft) -> Int { link.mtu?.value ?? InterfaceSpec.defaultMTU }
+        var links: [LinkSpec] = []
+        for link in draft.links {
+            let frame = mtu(link) + ethernetHeader
+            for direction in [link.aToB, link.bToA] {
+                guard direction.impairments.queueLimit < frame, let queue = direction.changes[.queue] else { continue }
+                throw queue.field.error(
+                    "a queue of \(direction.impairments.queueLimit) bytes cannot hold one full-size frame of link \(link.id) (\(frame) bytes: mtu \(mtu(link)) and the \(ethernetHeader)-byte Ethernet header), so the rate limiter would drop every such frame",
+                    accepted: "a queue of at least \(frame) bytes for this link's mtu")
+            }
+            links.append(LinkSpec(id: link.id, a: link.a.value, b: link.b.value,
+                                  aToB: link.aToB.impairments, bToA: link.bToA.impairments, mtu: mtu(link)))
+        }
+        for segment in segments.list where segment.isSwitched {
+            let first = draft.links[segment.links[0] - 1]
+            for id in segment.links.dropFirst() {
+                let link = draft.links[id - 1]
+                guard mtu(link) != mtu(first) else { continue }
+                // Point at a value the user wrote: this link's mtu if written, else the first's.
+                let blamed = link.mtu?.field ?? first.mtu?.field ?? link.field
+                throw blamed.error(
+                    "link \(id) has mtu \(mtu(link)) but link \(first.id) on the same segment, \(segment.summary), has mtu \(mtu(first)); a switch cannot fragment, so it would drop the larger frames",
+                    accepted: "one mtu for every link of a switch segment")
+            }
+        }
+        return links
+    }
+
     /// Where each address came from, so that a clash can point at the right line.
     struct Source {
         var value: IPv4Interface
         var field: YAMLField
-        var assignedBy: Int?
+        /// What assigned it (`link 3`, `switch s1's segment`); nil when written in the file.
+        var assignedBy: String?
+        var segment: Int
     }
 
-    private static func linkAddresses(_ draft: TopologyDraft,
-                                      cabling: Cabling) throws(TopologyError) -> [Endpoint: Source] {
+    /// Segment k's hosts and routers get 10.0.k.1/24, .2, … in the order of `members`; an
+    /// address written in the file takes the place of the one its position would get.
+    private static func segmentAddresses(_ draft: TopologyDraft,
+                                         segments: Segments) throws(TopologyError) -> [Endpoint: Source] {
         var declared: [Endpoint: Written<IPv4Interface>] = [:]
         for node in draft.nodes {
             for interface in node.interfaces {
@@ -84,38 +125,92 @@ struct AddressPlan {
             }
         }
         var addresses: [Endpoint: Source] = [:]
-        for link in draft.links {
-            var ends: [Source] = []
-            for (host, end) in [(UInt8(1), link.a), (UInt8(2), link.b)] {
-                if let address = declared[end.value] {
-                    ends.append(Source(value: address.value, field: address.field, assignedBy: nil))
+        for segment in segments.list {
+            let assigner = segment.isSwitched ? "switch \(segment.switches[0])'s segment" : "link \(segment.number)"
+            var sources: [(Endpoint, Source)] = []
+            for (position, member) in segment.members.enumerated() {
+                if let address = declared[member.endpoint] {
+                    sources.append((member.endpoint, Source(value: address.value, field: address.field,
+                                                            assignedBy: nil, segment: segment.number)))
                     continue
                 }
-                guard link.id <= assignedLinkLimit, let third = UInt8(exactly: link.id) else {
-                    throw end.field.error(
-                        "link \(link.id) has no address for '\(end.value)', and only links 1...\(assignedLinkLimit) get one assigned",
-                        accepted: "an address under nodes.\(end.value.node).interfaces.\(end.value.interface).address")
+                let writeOne = "an address under nodes.\(member.endpoint.node).interfaces.\(member.endpoint.interface).address"
+                guard segment.number <= assignedLinkLimit, let third = UInt8(exactly: segment.number) else {
+                    let problem = segment.isSwitched
+                        ? "the segment of \(segment.summary) has no address for '\(member.endpoint)', and only segments whose first link is 1...\(assignedLinkLimit) get one assigned"
+                        : "link \(segment.number) has no address for '\(member.endpoint)', and only links 1...\(assignedLinkLimit) get one assigned"
+                    throw member.field.error(problem, accepted: writeOne)
                 }
-                ends.append(Source(value: IPv4Interface(address: IPv4Address(10, 0, third, host), prefixLength: 24),
-                                   field: end.field, assignedBy: link.id))
+                guard position < assignedHostLimit, let host = UInt8(exactly: position + 1) else {
+                    throw member.field.error(
+                        "'\(member.endpoint)' is interface \(position + 1) on the segment of \(segment.summary), and only \(assignedHostLimit) fit in its assigned 10.0.\(segment.number).0/24",
+                        accepted: "\(writeOne), in a subnet large enough for the segment")
+                }
+                sources.append((member.endpoint, Source(
+                    value: IPv4Interface(address: IPv4Address(10, 0, third, host), prefixLength: 24),
+                    field: member.field, assignedBy: assigner, segment: segment.number)))
             }
-            let (a, b) = (ends[0], ends[1])
-            if a.value.network != b.value.network || a.value.prefixLength != b.value.prefixLength {
-                // Point at a value the user wrote: b's if written, else a's.
-                let blamed = b.assignedBy == nil ? b : a
+            guard let (firstEnd, first) = sources.first else { continue }
+            for (end, other) in sources.dropFirst()
+            where other.value.network != first.value.network || other.value.prefixLength != first.value.prefixLength {
+                // Point at a value the user wrote: the later one's if written, else the first's.
+                let blamed = other.assignedBy == nil ? other : first
+                if segment.isSwitched {
+                    throw blamed.field.error(
+                        "\(describe(first, firstEnd)) and \(describe(other, end)) are on one layer-2 segment, \(segment.summary), but not on the same subnet",
+                        accepted: "every host and router interface on a switch segment in one subnet with the same prefix length; give all of them an address, or none")
+                }
                 throw blamed.field.error(
-                    "link \(link.id)'s ends \(describe(a, link.a.value)) and \(describe(b, link.b.value)) are not on the same subnet",
+                    "link \(segment.number)'s ends \(describe(first, firstEnd)) and \(describe(other, end)) are not on the same subnet",
                     accepted: "both ends in one subnet with the same prefix length; give both ends an address, or neither")
             }
-            addresses[link.a.value] = a
-            addresses[link.b.value] = b
+            for (end, source) in sources { addresses[end] = source }
         }
         return addresses
     }
 
     private static func describe(_ source: Source, _ endpoint: Endpoint) -> String {
-        let origin = source.assignedBy.map { " (assigned by link \($0))" } ?? ""
+        let origin = source.assignedBy.map { " (assigned by \($0))" } ?? ""
         return "\(endpoint) \(source.value)\(origin)"
+    }
+
+    /// A gateway or route's next hop must be a neighbour: on one of the node's subnets, and
+    /// not the node itself (which would send the packets back to itself).
+    private static func checkNextHop(_ hop: Written<IPv4Address>, of node: String, interfaces: [InterfaceSpec],
+                                     what: String) throws(TopologyError) {
+        let addressed = interfaces.compactMap { interface in interface.address.map { (interface.name, $0) } }
+        if let (name, _) = addressed.first(where: { $0.1.address == hop.value }) {
+            throw hop.field.error("\(hop.value) is \(node)'s own address on \(name)",
+                                  accepted: "the address of a neighbour on one of \(node)'s subnets")
+        }
+        guard addressed.contains(where: { $0.1.contains(hop.value) }) else {
+            let subnets = addressed.map { "\($0.1.network)/\($0.1.prefixLength)" }
+            throw hop.field.error(
+                "\(hop.value) is not on a subnet of any of \(node)'s interfaces",
+                accepted: subnets.isEmpty
+                    ? "no \(what), since \(node) has no interfaces with addresses"
+                    : "an address in \(subnets.joined(separator: " or "))")
+        }
+    }
+
+    /// One node's interfaces on different segments must have subnets that do not overlap:
+    /// otherwise the node cannot tell which interface reaches an address in both.
+    private static func checkSubnetsApart(node: String, ports: [Cabling.Port], addresses: [Endpoint: Source],
+                                          segments: Segments) throws(TopologyError) {
+        let mine = ports.compactMap { port -> (Endpoint, Source)? in
+            let endpoint = Endpoint(node: node, interface: port.name)
+            return addresses[endpoint].map { (endpoint, $0) }
+        }
+        for (index, (end, source)) in mine.enumerated() {
+            for (earlierEnd, earlier) in mine.prefix(index) where earlier.segment != source.segment {
+                let (x, y) = (earlier.value, source.value)
+                guard x.contains(y.network) || y.contains(x.network) else { continue }
+                let blamed = source.assignedBy == nil ? source : earlier
+                throw blamed.field.error(
+                    "\(describe(earlier, earlierEnd)) and \(describe(source, end)) are on different segments but overlapping subnets, so \(node) could not tell which of them reaches an address in both",
+                    accepted: "subnets that do not overlap, one per segment a node is cabled to")
+            }
+        }
     }
 
     private static func checkUnique(addresses: [Endpoint: Source], cabling: Cabling,

@@ -27,6 +27,10 @@ struct NodeDraft {
     var congestion: CongestionAlgorithm
     /// `defaults.nic` with the node's own `nic:` laid over it; not yet checked as a whole.
     var nic: NICDraft
+    /// Each checked on its own; whether the next hop is reachable is the plan's to say.
+    var routes: [RouteDraft] = []
+    /// The node's `capture`, else `defaults.capture`, else false.
+    var capture = false
 }
 
 struct InterfaceDraft {
@@ -40,4 +44,11 @@ struct LinkDraft {
     var field: YAMLField
     var a: Written<Endpoint>
     var b: Written<Endpoint>
+    /// `defaults.link`, then the link's own fields, then `egress.<a>`, each laid over the
+    /// last field by field; not yet checked against the MTU.
+    var aToB = ImpairmentDraft()
+    /// The same for frames `b` sends.
+    var bToA = ImpairmentDraft()
+    /// The link's `mtu`, else `defaults.link.mtu`; nil for the default.
+    var mtu: Written<Int>?
 }

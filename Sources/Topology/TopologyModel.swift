@@ -29,12 +29,26 @@ public struct Topology: Hashable, Sendable {
     public func node(named name: String) -> NodeSpec? {
         nodes.first { $0.name == name }
     }
+
+    /// The link with id `id` (1-based), if there is one.
+    public func link(id: Int) -> LinkSpec? {
+        links.indices.contains(id - 1) ? links[id - 1] : nil
+    }
 }
 
-/// What a node is. Only hosts exist in this first cut; routers, switches and Linux gateways
-/// follow (DESIGN.md §4).
+/// What a node is (DESIGN.md §4); Linux gateways follow.
 public enum NodeKind: String, Hashable, Sendable, CaseIterable {
+    /// One IPv4 stack running apps.
     case host
+    /// An IPv4 stack that forwards between its interfaces by its connected subnets, `routes`
+    /// and `gateway`.
+    case router
+    /// A learning layer-2 bridge: its interfaces have MACs and underlay ports but no
+    /// addresses, and it has no gateway, routes or TCP.
+    case `switch`
+
+    /// Whether the node's interfaces carry IPv4 addresses (everything but a switch).
+    public var hasAddresses: Bool { self != .switch }
 }
 
 public struct NodeSpec: Hashable, Sendable {
@@ -49,15 +63,24 @@ public struct NodeSpec: Hashable, Sendable {
     /// The node's NIC (`nic:` under the node, laid field by field over `defaults.nic`);
     /// `NICConfiguration()`, a smart card, unless set.
     public var nic: NICConfiguration
+    /// Static routes in file order, each next hop on one of the node's subnets; always empty
+    /// for a switch. `gateway` stays separate: it is the route of last resort.
+    public var routes: [StaticRoute]
+    /// Whether the node records the frames of its interfaces (`capture:`, over
+    /// `defaults.capture`); false unless set.
+    public var capture: Bool
 
     public init(name: String, kind: NodeKind, gateway: IPv4Address?, interfaces: [InterfaceSpec],
-                congestion: CongestionAlgorithm = .newReno, nic: NICConfiguration = NICConfiguration()) {
+                congestion: CongestionAlgorithm = .newReno, nic: NICConfiguration = NICConfiguration(),
+                routes: [StaticRoute] = [], capture: Bool = false) {
         self.name = name
         self.kind = kind
         self.gateway = gateway
         self.interfaces = interfaces
         self.congestion = congestion
         self.nic = nic
+        self.routes = routes
+        self.capture = capture
     }
 
     public func interface(named name: String) -> InterfaceSpec? {
@@ -70,15 +93,20 @@ public struct NodeSpec: Hashable, Sendable {
 public struct InterfaceSpec: Hashable, Sendable {
     public var name: String
     public var mac: MACAddress
-    public var address: IPv4Interface
+    /// Nil exactly for a switch's ports, which are layer 2.
+    public var address: IPv4Interface?
     /// Id of the link this interface is cabled to (1-based, file order).
     public var link: Int
     public var localPort: UInt16
     public var peerHost: String
     public var peerPort: UInt16
+    /// Largest IPv4 packet the interface sends, from its link's `mtu` (both ends agree).
+    public var mtu: Int
 
-    public init(name: String, mac: MACAddress, address: IPv4Interface, link: Int,
-                localPort: UInt16, peerHost: String, peerPort: UInt16) {
+    public static let defaultMTU = 1500
+
+    public init(name: String, mac: MACAddress, address: IPv4Interface?, link: Int,
+                localPort: UInt16, peerHost: String, peerPort: UInt16, mtu: Int = InterfaceSpec.defaultMTU) {
         self.name = name
         self.mac = mac
         self.address = address
@@ -86,21 +114,80 @@ public struct InterfaceSpec: Hashable, Sendable {
         self.localPort = localPort
         self.peerHost = peerHost
         self.peerPort = peerPort
+        self.mtu = mtu
     }
 }
 
-/// A point-to-point cable between two interfaces.
+/// A point-to-point cable between two interfaces, with what it does to the frames crossing it
+/// in each direction.
 public struct LinkSpec: Hashable, Sendable {
     /// 1-based, in file order; the underlay ports and default subnet derive from it.
     public var id: Int
     public var a: Endpoint
     public var b: Endpoint
+    /// What happens to frames that `a` sends (netem acts on egress, so this is `a`'s side).
+    public var aToB: Impairments
+    /// What happens to frames that `b` sends.
+    public var bToA: Impairments
+    /// The MTU of both ends' interfaces.
+    public var mtu: Int
 
-    public init(id: Int, a: Endpoint, b: Endpoint) {
+    /// 576 is the least every IPv4 host must accept (RFC 791); 9000 the usual jumbo frame.
+    public static let mtuRange = 576...9000
+
+    public init(id: Int, a: Endpoint, b: Endpoint, aToB: Impairments = .none, bToA: Impairments = .none,
+                mtu: Int = InterfaceSpec.defaultMTU) {
         self.id = id
         self.a = a
         self.b = b
+        self.aToB = aToB
+        self.bToA = bToA
+        self.mtu = mtu
     }
+
+    /// The impairments of frames sent by `endpoint`, or nil if it is not an end of this link.
+    public func impairments(sentBy endpoint: Endpoint) -> Impairments? {
+        if endpoint == a { return aToB }
+        if endpoint == b { return bToA }
+        return nil
+    }
+
+    // `Impairments` is only Equatable (SmartNIC does not promise hashing), so the hash is
+    // spelt out here rather than declaring a retroactive conformance another module might
+    // one day declare too. Equal links hash equally: every field compared is hashed.
+    public func hash(into hasher: inout Hasher) {
+        hasher.combine(id)
+        hasher.combine(a)
+        hasher.combine(b)
+        hasher.combine(mtu)
+        for impairments in [aToB, bToA] {
+            hasher.combine(impairments.delay)
+            hasher.combine(impairments.jitter)
+            hasher.combine(impairments.loss)
+            hasher.combine(impairments.lossBurst)
+            hasher.combine(impairments.duplicate)
+            hasher.combine(impairments.reorder)
+            hasher.combine(impairments.corrupt)
+            hasher.combine(impairments.rate)
+            hasher.combine(impairments.queueLimit)
+        }
+    }
+}
+
+/// A static route: packets to `destination` go to `nextHop`, on one of the node's subnets.
+public struct StaticRoute: Hashable, Sendable, CustomStringConvertible {
+    /// The destination network as address and prefix length; its address is the network
+    /// address (no bits set after the prefix), so `destination.network == destination.address`.
+    public var destination: IPv4Interface
+    public var nextHop: IPv4Address
+
+    public init(destination: IPv4Interface, nextHop: IPv4Address) {
+        self.destination = destination
+        self.nextHop = nextHop
+    }
+
+    /// As a topology writes it: `10.0.2.0/24 via 10.0.1.2`.
+    public var description: String { "\(destination) via \(nextHop)" }
 }
 
 public struct Endpoint: Hashable, Sendable, CustomStringConvertible {

@@ -3,7 +3,8 @@ import SmartNIC
 import Wire
 
 /// Reads the YAML tree into a `TopologyDraft`, checking each field's shape and value on its
-/// own. Checks that relate fields to each other belong to `Cabling` and `AddressPlan`.
+/// own. Checks that relate fields to each other belong to `Cabling`, `Segments` and
+/// `AddressPlan`. Link fields and routes are read in `LinkSettings.swift` and `Routes.swift`.
 struct TopologyParser {
     static let defaultUnderlayHost = "127.0.0.1"
     static let defaultBasePort: UInt16 = 47100
@@ -12,12 +13,15 @@ struct TopologyParser {
 
     private enum Accepted {
         static let document = "a mapping with keys name, nodes, links and optionally defaults"
-        static let defaults = "a mapping with optional keys underlay, nic"
+        static let defaults = "a mapping with optional keys underlay, nic, link, capture"
         static let underlay = "a mapping with keys host and base_port, e.g. {host: 127.0.0.1, base_port: 47100}"
         static let host = "an IPv4 address A.B.C.D or a host name"
         static let basePort = "an integer in \(basePortRange)"
         static let nodes = "a mapping of node name to node, e.g. h1: {kind: host}"
-        static let node = "a mapping with key kind and optionally gateway, interfaces, tcp, nic"
+        static let node = "a mapping with key kind and optionally gateway, interfaces, routes, tcp, nic, capture"
+        static let switchNode = "for a switch, keys kind and optionally interfaces, nic, capture"
+        static let switchInterface = "for a switch's interface, the key mac; addresses belong on the hosts and routers cabled to it"
+        static let capture = "true or false"
         static let tcp = "a mapping with key congestion, e.g. {congestion: cubic}"
         static let congestion = CongestionAlgorithm.allCases.map(\.rawValue).joined(separator: ", ")
         static let nic = "a mapping with optional keys mode, card_memory, header_prefix, checksum_offload, e.g. {mode: conventional, card_memory: 16MiB}"
@@ -34,7 +38,6 @@ struct TopologyParser {
         static let mac = "six hex pairs aa:bb:cc:dd:ee:ff"
         static let unicastMAC = "a unicast MAC, whose first octet is even, e.g. 02:00:00:00:01:00"
         static let links = "a sequence of links, e.g. - endpoints: [h1:eth0, h2:eth0]"
-        static let link = "a mapping with key endpoints"
         static let endpoints = "exactly two endpoints, [node:iface, node:iface]"
         static let endpoint = "node:iface, e.g. h1:eth0"
     }
@@ -48,14 +51,18 @@ struct TopologyParser {
         var host = Self.defaultUnderlayHost
         var basePort = Self.defaultBasePort
         var nicDefaults = NICDraft()
+        var linkDefaults = LinkSettingsDraft()
+        var captureDefault = false
         if let defaults = document.optional("defaults") {
-            let fields = try defaults.fields(accepting: ["underlay", "nic"], accepted: Accepted.defaults)
+            let fields = try defaults.fields(accepting: ["underlay", "nic", "link", "capture"], accepted: Accepted.defaults)
             if let underlay = fields.optional("underlay") {
                 let fields = try underlay.fields(accepting: ["host", "base_port"], accepted: Accepted.underlay)
                 if let field = fields.optional("host") { host = try underlayHost(field) }
                 if let field = fields.optional("base_port") { basePort = try self.basePort(field) }
             }
             if let field = fields.optional("nic") { nicDefaults = try nic(field) }
+            if let field = fields.optional("link") { linkDefaults = try defaultLink(field) }
+            if let field = fields.optional("capture") { captureDefault = try boolean(field, accepted: Accepted.capture) }
         }
         if let basePortOverride {
             guard Self.basePortRange.contains(basePortOverride) else {
@@ -68,11 +75,13 @@ struct TopologyParser {
         let entries = try nodesField.entries(accepted: Accepted.nodes)
         guard !entries.isEmpty else { throw nodesField.error("has no nodes", accepted: Accepted.nodes) }
         var nodes: [NodeDraft] = []
-        for entry in entries { nodes.append(try node(entry, nicDefaults: nicDefaults)) }
+        for entry in entries {
+            nodes.append(try node(entry, nicDefaults: nicDefaults, captureDefault: captureDefault))
+        }
         let linksField = try document.required("links", accepted: Accepted.links)
         var links: [LinkDraft] = []
         for (index, item) in try linksField.sequence(accepted: Accepted.links).enumerated() {
-            links.append(try link(item, id: index + 1))
+            links.append(try link(item, id: index + 1, defaults: linkDefaults))
         }
         return TopologyDraft(name: name, underlayHost: host, basePort: basePort, nodes: nodes, links: links)
     }
@@ -104,15 +113,25 @@ struct TopologyParser {
         return port
     }
 
-    private func node(_ entry: YAMLEntry, nicDefaults: NICDraft) throws(TopologyError) -> NodeDraft {
+    private func node(_ entry: YAMLEntry, nicDefaults: NICDraft,
+                      captureDefault: Bool) throws(TopologyError) -> NodeDraft {
         guard Names.isNodeName(entry.name) else {
             throw entry.key.error("'\(entry.name)' is not a node name", accepted: Names.nodeAccepted)
         }
-        let fields = try entry.value.fields(accepting: ["kind", "gateway", "interfaces", "tcp", "nic"], accepted: Accepted.node)
+        let fields = try entry.value.fields(accepting: ["kind", "gateway", "interfaces", "routes", "tcp", "nic", "capture"],
+                                            accepted: Accepted.node)
         let kindField = try fields.required("kind", accepted: Accepted.kind)
         let kindName = try kindField.string(accepted: Accepted.kind)
         guard let kind = NodeKind(rawValue: kindName) else {
             throw kindField.error("'\(kindName)' is not a node kind", accepted: Accepted.kind)
+        }
+        if kind == .switch {
+            // Refused at the key: it is having the field at all that is wrong.
+            for (key, what) in [("gateway", "gateway"), ("routes", "routes"), ("tcp", "TCP")] {
+                guard fields.optional(key) != nil, let written = fields.key(key) else { continue }
+                throw written.error("a switch has no \(what): switches are layer 2 and forward frames by MAC address, never by IP",
+                                    accepted: Accepted.switchNode)
+            }
         }
         var gateway: Written<IPv4Address>?
         if let field = fields.optional("gateway") {
@@ -125,9 +144,13 @@ struct TopologyParser {
         var interfaces: [InterfaceDraft] = []
         if let field = fields.optional("interfaces") {
             for entry in try field.entries(accepted: Accepted.interfaces) {
-                interfaces.append(try interface(entry))
+                interfaces.append(try interface(entry, kind: kind))
             }
         }
+        var routes: [RouteDraft] = []
+        if let field = fields.optional("routes") { routes = try self.routes(field) }
+        var capture = captureDefault
+        if let field = fields.optional("capture") { capture = try boolean(field, accepted: Accepted.capture) }
         var congestion = CongestionAlgorithm.newReno
         if let field = fields.optional("tcp") {
             let tcp = try field.fields(accepting: ["congestion"], accepted: Accepted.tcp)
@@ -142,7 +165,8 @@ struct TopologyParser {
         var nic = nicDefaults
         if let field = fields.optional("nic") { nic = nicDefaults.overridden(by: try self.nic(field)) }
         return NodeDraft(name: Written(value: entry.name, field: entry.key), kind: kind,
-                         gateway: gateway, interfaces: interfaces, congestion: congestion, nic: nic)
+                         gateway: gateway, interfaces: interfaces, congestion: congestion, nic: nic,
+                         routes: routes, capture: capture)
     }
 
     /// A `nic:` block, under `defaults` or a node. Whether its fields go together is decided
@@ -173,28 +197,37 @@ struct TopologyParser {
             }
         }
         if let field = fields.optional("header_prefix") {
-            let text = try field.string(accepted: Accepted.headerPrefix)
-            guard let bytes = Int(text), NICConfiguration.headerPrefixRange.contains(bytes) else {
-                let digits = text.drop { $0 == "-" }
-                let isInteger = !digits.isEmpty && digits.allSatisfy { ("0"..."9").contains($0) }
-                throw field.error("'\(text)' is \(isInteger ? "out of range" : "not an integer")",
-                                  accepted: Accepted.headerPrefix)
-            }
+            let bytes = try integer(field, in: NICConfiguration.headerPrefixRange, accepted: Accepted.headerPrefix)
             draft.headerPrefix = Written(value: bytes, field: field)
         }
         if let field = fields.optional("checksum_offload") {
-            // YAML 1.2's booleans; 1.1's yes/no/on/off are refused rather than guessed at.
-            let text = try field.string(accepted: Accepted.checksumOffload)
-            switch text {
-            case "true", "True", "TRUE": draft.checksumOffload = Written(value: true, field: field)
-            case "false", "False", "FALSE": draft.checksumOffload = Written(value: false, field: field)
-            default: throw field.error("'\(text)' is not true or false", accepted: Accepted.checksumOffload)
-            }
+            draft.checksumOffload = Written(value: try boolean(field, accepted: Accepted.checksumOffload), field: field)
         }
         return draft
     }
 
-    private func interface(_ entry: YAMLEntry) throws(TopologyError) -> InterfaceDraft {
+    /// An integer in `range`, telling a number out of range from something that is no number.
+    func integer(_ field: YAMLField, in range: ClosedRange<Int>, accepted: String) throws(TopologyError) -> Int {
+        let text = try field.string(accepted: accepted)
+        guard let value = Int(text), range.contains(value) else {
+            let digits = text.drop { $0 == "-" }
+            let isInteger = !digits.isEmpty && digits.allSatisfy { ("0"..."9").contains($0) }
+            throw field.error("'\(text)' is \(isInteger ? "out of range" : "not an integer")", accepted: accepted)
+        }
+        return value
+    }
+
+    /// YAML 1.2's booleans; 1.1's yes/no/on/off are refused rather than guessed at.
+    func boolean(_ field: YAMLField, accepted: String) throws(TopologyError) -> Bool {
+        let text = try field.string(accepted: accepted)
+        switch text {
+        case "true", "True", "TRUE": return true
+        case "false", "False", "FALSE": return false
+        default: throw field.error("'\(text)' is not true or false", accepted: accepted)
+        }
+    }
+
+    private func interface(_ entry: YAMLEntry, kind: NodeKind) throws(TopologyError) -> InterfaceDraft {
         guard Names.isInterfaceName(entry.name) else {
             throw entry.key.error("'\(entry.name)' is not an interface name", accepted: Names.interfaceAccepted)
         }
@@ -202,6 +235,10 @@ struct TopologyParser {
         // `eth0:` alone declares the interface and leaves everything to the plan.
         if entry.value.isNull { return draft }
         let fields = try entry.value.fields(accepting: ["address", "mac"], accepted: Accepted.interface)
+        if kind == .switch, fields.optional("address") != nil, let written = fields.key("address") {
+            throw written.error("a switch's interface has no address: switches are layer 2",
+                                accepted: Accepted.switchInterface)
+        }
         if let field = fields.optional("address") {
             let text = try field.string(accepted: Accepted.address)
             guard let address = IPv4Interface(text) else {
@@ -243,18 +280,25 @@ struct TopologyParser {
         return nil
     }
 
-    private func link(_ item: YAMLField, id: Int) throws(TopologyError) -> LinkDraft {
-        let fields = try item.fields(accepting: ["endpoints"], accepted: Accepted.link)
+    private func link(_ item: YAMLField, id: Int, defaults: LinkSettingsDraft) throws(TopologyError) -> LinkDraft {
+        let fields = try item.fields(accepting: Self.linkKeys, accepted: LinkAccepted.link)
         let endpointsField = try fields.required("endpoints", accepted: Accepted.endpoints)
         let items = try endpointsField.sequence(accepted: Accepted.endpoints)
         guard items.count == 2 else {
             throw endpointsField.error("has \(items.count) endpoint\(items.count == 1 ? "" : "s")",
                                        accepted: Accepted.endpoints)
         }
-        return LinkDraft(id: id, field: item, a: try endpoint(items[0]), b: try endpoint(items[1]))
+        var link = LinkDraft(id: id, field: item, a: try endpoint(items[0]), b: try endpoint(items[1]))
+        let settings = defaults.overridden(by: try linkSettings(fields))
+        var egress = (a: ImpairmentDraft(), b: ImpairmentDraft())
+        if let field = fields.optional("egress") { egress = try self.egress(field, a: link.a.value, b: link.b.value) }
+        link.aToB = settings.impairments.overridden(by: egress.a)
+        link.bToA = settings.impairments.overridden(by: egress.b)
+        link.mtu = settings.mtu
+        return link
     }
 
-    private func endpoint(_ field: YAMLField) throws(TopologyError) -> Written<Endpoint> {
+    func endpoint(_ field: YAMLField) throws(TopologyError) -> Written<Endpoint> {
         let text = try field.string(accepted: Accepted.endpoint)
         let parts = text.split(separator: ":", omittingEmptySubsequences: false)
         guard parts.count == 2, !parts[0].isEmpty, !parts[1].isEmpty else {

@@ -118,6 +118,11 @@ struct YAMLFields {
         return entry.value
     }
 
+    /// The key itself, to point at a field whose presence is the mistake.
+    func key(_ name: String) -> YAMLField? {
+        entries.first { $0.name == name }?.key
+    }
+
     func required(_ name: String, accepted: String) throws(TopologyError) -> YAMLField {
         guard let entry = entries.first(where: { $0.name == name }) else {
             // Nothing to point at but the mapping that lacks it.

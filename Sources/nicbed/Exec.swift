@@ -32,11 +32,16 @@ struct Exec: ParsableCommand {
         sigaddset(&signals, SIGINT)
         sigaddset(&signals, SIGTERM)
         pthread_sigmask(SIG_UNBLOCK, &signals, nil)
+        let arguments = command.first == "--" ? Array(command.dropFirst()) : command
+        try Self.run(arguments, on: node, runName: topologyName)
+    }
+
+    /// Runs a node command, streaming what it prints; a non-zero status becomes our exit code.
+    static func run(_ arguments: [String], on node: String, runName: String?) throws {
         let target: RunRecord.Node
-        do { target = try Orchestrator.locate(node: node, runName: topologyName) } catch let error as OrchestratorError {
+        do { target = try Orchestrator.locate(node: node, runName: runName) } catch let error as OrchestratorError {
             throw Failure(error.description)
         }
-        let arguments = command.first == "--" ? Array(command.dropFirst()) : command
         let status: Int32
         do {
             status = try ControlClient.send(ControlRequest(command: .exec, arguments: arguments), to: target.socket) { response in

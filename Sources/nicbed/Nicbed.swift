@@ -7,14 +7,19 @@ struct Nicbed: ParsableCommand {
         abstract: "A network testbed: each emulated host is a process running nicbed's TCP/IP stack on an emulated smart NIC; hosts exchange Ethernet frames in VXLAN over UDP.",
         discussion: """
         Typical session:
-          nicbed up topologies/pair.yaml        start one process per node
-          nicbed exec h1 ping -c 5 10.0.0.2     run a command inside a node
+          nicbed up topologies/line3.yaml       start one process per node
+          nicbed pingall                        every host pings every host
+          nicbed exec h1 ping -c 5 10.0.2.1     run a command inside a node
+          nicbed link set r1:eth1 loss 5%       impair what r1 sends on eth1
+          nicbed capture h1:eth0                record h1's eth0 to a pcap
+          nicbed stats                          NIC figures of every port
           nicbed status                         show the running nodes
           nicbed down                           stop them all
 
         Run state (control sockets, logs, captures) lives under $NICBED_RUN_ROOT/<topology name>
         (default /tmp/nicbed/<topology name>).
         """,
-        subcommands: [Up.self, Down.self, Status.self, Exec.self, Node.self]
+        subcommands: [Up.self, Down.self, Status.self, Exec.self, PingAllCommand.self, Stats.self, Link.self,
+                      Capture.self, Logs.self, Graph.self, Node.self]
     )
 }

@@ -38,7 +38,7 @@ struct Node: ParsableCommand {
         var logger = Logger(label: "nicbed.node.\(name)")
         logger.logLevel = .info
         do {
-            let node = try HostNode(topology: model, name: name, runDirectory: directory, capture: capture, logger: logger)
+            let node = try NodeRuntime(topology: model, name: name, runDirectory: directory, capture: capture, logger: logger)
             try node.run()
         } catch {
             logger.error("node \(name) failed: \(error)")

@@ -16,7 +16,7 @@ import Topology
 
     @Test func missingKind() {
         let yaml = pairYAML(replacing: "  h2:\n    kind: host\n", with: "  h2:\n    interfaces: {}\n")
-        expectRefusal(yaml, line: 8, column: 5, field: "nodes.h2.kind", saying: "missing; accepted: host")
+        expectRefusal(yaml, line: 8, column: 5, field: "nodes.h2.kind", saying: "missing; accepted: host, router, switch")
     }
 
     @Test func nodesGivenAsAList() {
@@ -65,9 +65,9 @@ import Topology
     }
 
     @Test func unknownKind() {
-        let yaml = pairYAML(replacing: "  h2:\n    kind: host", with: "  h2:\n    kind: router")
+        let yaml = pairYAML(replacing: "  h2:\n    kind: host", with: "  h2:\n    kind: bridge")
         expectRefusal(yaml, line: 8, column: 11, field: "nodes.h2.kind",
-                      saying: "'router' is not a node kind; accepted: host")
+                      saying: "'bridge' is not a node kind; accepted: host, router, switch")
     }
 
     @Test func endpointWithoutColon() {

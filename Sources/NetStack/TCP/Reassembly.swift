@@ -14,6 +14,8 @@ struct Reassembly {
 
     private(set) var entries: [Entry] = []
     private(set) var byteCount = 0
+    /// Card or host memory the held payloads keep (whole runs, counted once per entry).
+    private(set) var footprint = 0
     /// The sequence number of a FIN that arrived before the data ahead of it.
     private(set) var finAt: SequenceNumber?
     /// Where the latest segments landed, newest first: RFC 2018 wants the block holding the
@@ -50,10 +52,12 @@ struct Reassembly {
                 continue
             }
             let gapEnd = index < entries.count ? SequenceNumber.min(end, entries[index].start) : end
+            guard entries.count < maximumEntries else { break }
             let part = payload.subpayload(from: cursor - start, length: gapEnd - cursor)
             part.retain()
             entries.insert(Entry(start: cursor, payload: part), at: index)
             byteCount += part.count
+            footprint += part.footprint
             index += 1
             cursor = gapEnd
         }
@@ -75,6 +79,7 @@ struct Reassembly {
             if first.end <= next {
                 // Already delivered in order by a segment that overlapped it.
                 byteCount -= first.payload.count
+                footprint -= first.payload.footprint
                 first.payload.release()
                 entries.removeFirst()
                 continue
@@ -84,6 +89,7 @@ struct Reassembly {
             guard take > 0 else { break }
             byteCount -= first.payload.count - (piece.count - take)
             if take == piece.count {
+                footprint -= piece.footprint
                 queue.adopt(piece)
                 entries.removeFirst()
             } else {
@@ -142,6 +148,7 @@ struct Reassembly {
         for entry in entries { entry.payload.release() }
         entries.removeAll(keepingCapacity: true)
         byteCount = 0
+        footprint = 0
         recent.removeAll()
         finAt = nil
     }

@@ -7,6 +7,8 @@ import SmartNIC
 struct ReceiveQueue {
     private(set) var pieces = Deque<Payload>()
     private(set) var count = 0
+    /// Card or host memory the queued payloads hold (whole runs).
+    private(set) var footprint = 0
     /// The most this queue and the out-of-order data together may hold (the receive buffer).
     let capacity: Int
 
@@ -24,12 +26,14 @@ struct ReceiveQueue {
         payload.retain()
         pieces.append(payload)
         count += payload.count
+        footprint += payload.footprint
     }
 
     /// Queues a payload whose holder the caller hands over (from the out-of-order queue).
     mutating func adopt(_ payload: Payload) {
         pieces.append(payload)
         count += payload.count
+        footprint += payload.footprint
     }
 
     /// read(): moves up to `destination.count` bytes into `destination`; returns how many.
@@ -40,6 +44,7 @@ struct ReceiveQueue {
             head.driver.read(head.prefix(take), into: UnsafeMutableRawBufferPointer(rebasing: destination[done..<(done + take)]))
             done += take
             if take == head.count {
+                footprint -= head.footprint
                 head.release()
                 pieces.removeFirst()
             } else {
@@ -54,5 +59,6 @@ struct ReceiveQueue {
         for piece in pieces { piece.release() }
         pieces.removeAll(keepingCapacity: true)
         count = 0
+        footprint = 0
     }
 }

@@ -11,7 +11,8 @@ struct SendQueue {
     /// The socket's send buffer size: how much the application may queue.
     let capacity: Int
     /// Payload runs are allocated at most this large (eight 2 KiB chunks): a full-size segment
-    /// then spans one or two runs, and a small card is shared in useful pieces.
+    /// then spans one or two runs while the card has room (more, of smaller runs, when it is
+    /// nearly full), and a small card is shared in useful pieces.
     static let runSize = 16 << 10
 
     init(capacity: Int) {
@@ -28,9 +29,9 @@ struct SendQueue {
         while accepted < bytes.count && count < capacity {
             let wanted = min(bytes.count - accepted, capacity - count)
             let source = UnsafeRawBufferPointer(rebasing: bytes[accepted..<(accepted + wanted)])
-            // Grow the last run in place, unless it is a fallback in host memory and the card
-            // may have room again.
-            if var tail = pieces.last, driver.spareCapacity(of: tail) > 0, tail.isOnCard || driver.card == nil {
+            // Grow the last run in place first: even a fallback run in host memory, so that small
+            // writes on a full card share chunks instead of taking one each.
+            if var tail = pieces.last, driver.spareCapacity(of: tail) > 0 {
                 let stored = driver.append(source, to: &tail)
                 pieces[pieces.count - 1] = tail
                 accepted += stored

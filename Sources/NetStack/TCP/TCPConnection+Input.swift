@@ -323,6 +323,17 @@ extension TCPConnection {
     /// Accepts in-order data and FIN, queues out-of-order data, and decides when to ACK.
     func receiveText(_ segment: TCPHeaderRepr, payload: Payload?) {
         guard state.acceptsData || state == .synReceived else { return }
+        // Out-of-order data counts against the budget with everything held; data that continues
+        // the stream only with what waits to be read, so held out-of-order data can never stop
+        // the segment that fills the hole before it (which would stall the connection).
+        if let payload {
+            let held = receiveBuffer.footprint + (SequenceNumber(segment.sequenceNumber) == rcvNxt ? 0 : reassembly.footprint)
+            if held + payload.footprint > receiveMemoryBudget {
+                counters.droppedOverMemory += 1
+                ackNow = true
+                return
+            }
+        }
         let seq = SequenceNumber(segment.sequenceNumber)
         let fin = segment.flags.contains(.fin)
         if seq == rcvNxt {

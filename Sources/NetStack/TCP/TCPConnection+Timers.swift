@@ -1,8 +1,8 @@
 import Wire
 
 extension TCPConnection {
-    /// The earliest instant at which `poll` has something to do.
-    /// The earliest armed timer. Asked after every segment: computed without building arrays.
+    /// The earliest instant at which `poll` has something to do: the earliest armed timer.
+    /// Asked after every segment, so it builds no arrays.
     public var nextDeadline: Instant? {
         var earliest = Instant.earliest(retransmitDeadline, delayedAckDeadline)
         earliest = Instant.earliest(earliest, persistDeadline)

@@ -51,6 +51,8 @@ public final class TCPConnection {
     /// In-order data not yet read, where it landed.
     var receiveBuffer: ReceiveQueue
     var reassembly: Reassembly
+    /// Most card or host memory this connection's received data may hold.
+    let receiveMemoryBudget: Int
     /// Right edge of the window we last advertised; it never moves left (RFC 9293 §3.8.6.2.2).
     var rcvAdvertisedEdge = SequenceNumber(0)
     var peerFinished = false
@@ -133,6 +135,11 @@ public final class TCPConnection {
         sendBuffer = SendQueue(capacity: configuration.sendBufferSize)
         let receiveCapacity = min(configuration.receiveBufferSize, driver.receiveCapacity(segmentSize: mss))
         receiveBuffer = ReceiveQueue(capacity: receiveCapacity)
+        // Held payloads are counted by the memory they keep (as Linux counts an skb's truesize),
+        // so a peer sending tiny segments cannot pin a chunk per byte of window: twice what a
+        // window of full-size segments needs, then new data is dropped (never ACKed, so nothing
+        // is lost: the sender sends it again once the application reads).
+        receiveMemoryBudget = 2 * (receiveCapacity / mss + 1) * driver.frameFootprint(segmentSize: mss)
         reassembly = Reassembly(maximumRanges: configuration.maximumOutOfOrderRanges)
         // The smallest shift that lets the buffer be advertised in 16 bits (RFC 7323 §2.3, at most 14).
         var shift: UInt8 = 0
@@ -380,6 +387,8 @@ public struct TCPConnectionCounters: Sendable, Equatable {
     public var pawsRejected = 0
     public var outOfWindowSegments = 0
     public var outOfOrderDropped = 0
+    /// Data segments dropped because the connection's received data held its memory budget.
+    public var droppedOverMemory = 0
     public var zeroWindowProbes = 0
     /// Sends that broke a rule the sender must keep (see `checkInvariants`); always zero.
     public var invariantViolations = 0

@@ -1,3 +1,5 @@
+import Wire
+
 /// The host's driver for one NIC, and the card's DMA engine behind it (DESIGN.md §1). It owns
 /// the card's memory (the payload cache) and the host's packet buffers, and it is the only way
 /// bytes move between the application, host memory and card memory. Every move is counted
@@ -42,10 +44,16 @@ public final class NICDriver {
     /// and says so later). `append` fills it.
     public func allocatePayload(capacity: Int) -> Payload? {
         if let card {
-            if let slice = card.allocate(capacity) { return Payload(driver: self, location: .card, slice: slice.resized(to: 0)) }
-            counters.transmitFallbacks += 1
+            // A fragmented card may still have single chunks: take one rather than fall back.
+            if let slice = card.allocate(capacity) ?? card.allocate(min(capacity, card.chunkSize)) {
+                return Payload(driver: self, location: .card, slice: slice.resized(to: 0))
+            }
         }
-        return host.allocate(capacity).map { Payload(driver: self, location: .host, slice: $0.resized(to: 0)) }
+        // Sends never take the last quarter of host memory: received frames land there (on a
+        // full card too), and an ACK that finds no room would stall every connection.
+        guard let slice = host.allocate(capacity, keepingFree: host.chunkCount / 4) else { return nil }
+        if card != nil { counters.transmitFallbacks += 1 }
+        return Payload(driver: self, location: .host, slice: slice.resized(to: 0))
     }
 
     /// write(): puts the application's bytes at the end of `payload`, growing it within its run
@@ -142,11 +150,29 @@ public final class NICDriver {
 
     /// How many payload bytes the memory that receives this NIC's frames can hold at most, for
     /// segments of `segmentSize` payload bytes under `headerBytes` of headers: the card's in
-    /// smart mode, the host's packet buffers otherwise. A receive window never promises more.
+    /// smart mode, the host's packet buffers otherwise. A connection's receive buffer is never
+    /// larger, so a window of full-size segments always fits an empty card.
     public func receiveCapacity(segmentSize: Int, headerBytes: Int = 14 + 20 + 32) -> Int {
         let memory = card ?? host
-        let chunksPerFrame = max(1, (segmentSize + headerBytes + memory.chunkSize - 1) / memory.chunkSize)
-        return memory.chunkCount / chunksPerFrame * segmentSize
+        return memory.chunkCount / chunksPerFrame(segmentSize: segmentSize, headerBytes: headerBytes, memory: memory) * segmentSize
+    }
+
+    /// The memory one received frame of `segmentSize` payload bytes holds (whole chunks).
+    public func frameFootprint(segmentSize: Int, headerBytes: Int = 14 + 20 + 32) -> Int {
+        let memory = card ?? host
+        return chunksPerFrame(segmentSize: segmentSize, headerBytes: headerBytes, memory: memory) * memory.chunkSize
+    }
+
+    private func chunksPerFrame(segmentSize: Int, headerBytes: Int, memory: PacketMemory) -> Int {
+        max(1, (segmentSize + headerBytes + memory.chunkSize - 1) / memory.chunkSize)
+    }
+
+    /// Adds a payload to a checksum the host computes in software. A payload on a card must be
+    /// fetched for that: counted as a DMA from the card (the smart path never does this; it
+    /// happens only when a connection's data leaves through a port without checksum offload).
+    public func addToChecksum(_ payload: Payload, _ sum: inout InternetChecksum) {
+        if payload.isOnCard { counters.cardToHostBytes += payload.count }
+        sum.add(UnsafeRawBufferPointer(payload.region))
     }
 }
 

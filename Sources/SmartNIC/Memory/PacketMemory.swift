@@ -4,7 +4,8 @@
 /// frame. A payload takes a run of contiguous chunks (one for MTU 1500, five for a 9000-byte
 /// jumbo payload at 2 KiB chunks). Runs are reference-counted, so a payload queued for
 /// retransmission and the frame on the wire can share it. The driver manages this memory apart
-/// from packet I/O: allocation never touches the wire, and the wire never allocates.
+/// from packet I/O: allocating a run is a table update, never a heap allocation, so a frame
+/// landing from the wire costs no `malloc`.
 public final class PacketMemory {
     public enum Location: String, Sendable, Codable { case host, card }
 
@@ -46,9 +47,10 @@ public final class PacketMemory {
 
     /// A slice able to hold `length` bytes, or nil when the card has no run that large free
     /// (the caller then falls back to host memory and counts it).
-    public func allocate(_ length: Int) -> MemorySlice? {
+    /// `keepingFree` chunks must stay free after it (a reserve the caller leaves for others).
+    public func allocate(_ length: Int, keepingFree reserve: Int = 0) -> MemorySlice? {
         let needed = max(1, (length + chunkSize - 1) / chunkSize)
-        guard needed <= chunkCount, let start = findRun(of: needed) else {
+        guard needed + reserve <= freeChunks, let start = findRun(of: needed) else {
             failedAllocations += 1
             return nil
         }
@@ -101,6 +103,12 @@ public final class PacketMemory {
 
     public func referenceCount(of slice: MemorySlice) -> Int { Int(references[Int(slice.chunk)]) }
 
+    /// The whole run's bytes: what holding any part of it keeps from everyone else.
+    public func runBytes(of slice: MemorySlice) -> Int { Int(runLength[Int(slice.chunk)]) * chunkSize }
+
+    /// Free chunks: what is left for everyone.
+    public var freeChunks: Int { chunkCount - allocatedBytes / chunkSize }
+
     /// Bytes the slice's run can hold from the slice's start: a payload can grow in place.
     public func capacity(of slice: MemorySlice) -> Int {
         Int(runLength[Int(slice.chunk)]) * chunkSize - Int(slice.offset)
@@ -115,7 +123,7 @@ public final class PacketMemory {
 }
 
 /// Bytes in packet memory: a run of chunks, and the bytes used within it. A plain value:
-/// copying it does not copy the payload; `CardMemory.retain`/`release` count its holders.
+/// copying it does not copy the payload; `PacketMemory.retain`/`release` (through `Payload`) count its holders.
 public struct MemorySlice: Hashable, Sendable {
     public let chunk: Int32
     public let offset: Int32

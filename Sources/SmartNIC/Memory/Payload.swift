@@ -16,6 +16,9 @@ public struct Payload {
 
     public var count: Int { slice.count }
     public var isOnCard: Bool { location == .card }
+    /// The memory holding this payload keeps from others: its whole run (a one-byte segment
+    /// still holds the 2 KiB chunk its frame landed in).
+    public var footprint: Int { memory.runBytes(of: slice) }
     var memory: PacketMemory { driver.memory(location) }
 
     /// A narrower view of the same bytes (a segment's data within its frame, a trimmed segment).

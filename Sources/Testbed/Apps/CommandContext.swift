@@ -6,16 +6,30 @@ import Wire
 final class CommandContext {
     let stack: NetworkStack
     let ports: [NICPort]
+    /// A switch's bridge (a switch has no IP stack of its own: its `stack` has no interfaces).
+    let bridge: LearningBridge?
+    /// Where a capture of one of the node's interfaces is written.
+    let capturePath: (_ interface: String) -> String
     private let respond: (ControlResponse) -> Void
     private(set) var finished = false
     /// Set by long-running commands; called when the client goes away first.
     var onCancel: (() -> Void)?
 
-    init(stack: NetworkStack, ports: [NICPort], respond: @escaping (ControlResponse) -> Void) {
+    init(stack: NetworkStack, ports: [NICPort], bridge: LearningBridge? = nil,
+         capturePath: @escaping (String) -> String, respond: @escaping (ControlResponse) -> Void) {
         self.stack = stack
         self.ports = ports
+        self.bridge = bridge
+        self.capturePath = capturePath
         self.respond = respond
     }
+
+    /// The port of interface `name` (ports are named `node:iface`).
+    func port(named name: String) -> NICPort? {
+        ports.first { $0.name.split(separator: ":").last.map(String.init) == name }
+    }
+
+    var interfaceNames: String { ports.compactMap { $0.name.split(separator: ":").last }.joined(separator: ", ") }
 
     func print(_ line: String) { if !finished { respond(ControlResponse(output: line)) } }
     func printError(_ line: String) { if !finished { respond(ControlResponse(error: line)) } }
@@ -44,7 +58,10 @@ protocol NodeCommand {
 }
 
 enum NodeCommands {
-    static let all: [any NodeCommand.Type] = [PingCommand.self, StatsCommand.self, AddrCommand.self, TCPSendCommand.self, TCPReceiveCommand.self]
+    static let all: [any NodeCommand.Type] = [PingCommand.self, StatsCommand.self, AddrCommand.self, TCPSendCommand.self,
+                                              TCPReceiveCommand.self, CaptureCommand.self, LinkCommand.self]
+    /// What a switch can do: it has ports and a bridge, no IP stack.
+    static let switchCommands: Set<String> = [StatsCommand.name, CaptureCommand.name, LinkCommand.name]
 
     static func run(_ argv: [String], in context: CommandContext) {
         guard let name = argv.first else {
@@ -55,6 +72,11 @@ enum NodeCommands {
         guard let command = all.first(where: { $0.name == name }) else {
             context.printError("unknown command '\(name)'; commands: \(all.map { $0.name }.joined(separator: ", "))")
             context.exit(127)
+            return
+        }
+        if context.bridge != nil && !switchCommands.contains(name) {
+            context.printError("\(name): this node is a switch: it forwards frames and has no IP stack; it runs \(switchCommands.sorted().joined(separator: ", "))")
+            context.exit(2)
             return
         }
         if argv.dropFirst().contains(where: { $0 == "-h" || $0 == "--help" }) {

@@ -12,6 +12,9 @@ enum StatsCommand: NodeCommand {
         var ports: [String: PortCounters]
         var nics: [String: NICReport]
         var stack: StackCounters
+        /// A switch's bridge: per-port counters and the addresses it has learned.
+        var bridge: [String: LearningBridge.PortCounters]?
+        var learnedAddresses: Int?
     }
 
     static func run(_ arguments: [String], in context: CommandContext) {
@@ -22,7 +25,11 @@ enum StatsCommand: NodeCommand {
         }
         let report = Report(ports: Dictionary(uniqueKeysWithValues: context.ports.map { ($0.name, $0.counters) }),
                             nics: Dictionary(uniqueKeysWithValues: context.ports.map { ($0.name, NICReport(port: $0)) }),
-                            stack: context.stack.counters)
+                            stack: context.stack.counters,
+                            bridge: context.bridge.map { bridge in
+                                Dictionary(uniqueKeysWithValues: zip(bridge.ports.map(\.name), bridge.counters))
+                            },
+                            learnedAddresses: context.bridge?.learnedAddresses)
         if arguments == ["--nic"] {
             context.print(NICFigures.header)
             for port in context.ports { context.print(NICFigures.row(port: port.name, NICReport(port: port))) }
@@ -40,6 +47,14 @@ enum StatsCommand: NodeCommand {
             context.print("port \(port.name) (link \(port.linkID), peer \(port.peer))")
             for (key, value) in fields(port.counters) { context.print("  \(key.padding(toLength: 26, withPad: " ", startingAt: 0)) \(value)") }
             for line in nicLines(NICReport(port: port)) { context.print(line) }
+        }
+        if let bridge = context.bridge {
+            context.print("bridge (\(bridge.learnedAddresses) addresses learned, ageing \(bridge.ageing))")
+            for (port, counters) in zip(bridge.ports, bridge.counters) {
+                context.print("  \(port.name): " + fields(counters).map { "\($0.0) \($0.1)" }.joined(separator: ", "))
+            }
+            context.exit(0)
+            return
         }
         context.print("stack")
         for (key, value) in fields(context.stack.counters) { context.print("  \(key.padding(toLength: 26, withPad: " ", startingAt: 0)) \(value)") }

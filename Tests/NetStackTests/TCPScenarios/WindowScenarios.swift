@@ -165,4 +165,23 @@ struct WindowScenarios {
         #expect(script.port.driver.counters.cpuCopiedBytes == 0)
         #expect(script.port.driver.counters.payloadBytesRead == 2920)
     }
+
+    /// A held payload costs the memory its frame landed in, not its length: one-byte segments
+    /// each hold a 2 KiB chunk. Past the connection's budget (twice what a window of full-size
+    /// segments needs: 2 × (16384/1460 + 1) × 2048 bytes = 24 chunks) new data is dropped, not
+    /// ACKed, so a peer cannot pin a chunk per byte of window.
+    @Test func tinySegmentsCannotPinMoreMemoryThanTheBudget() {
+        let script = SegmentScript(nic: NICConfiguration(mode: .smart)) { $0.receiveBufferSize = 16_384 }
+        guard let connection = script.acceptConnection(synOptions: [.mss(1460)]) else { return }
+        guard let card = script.port.driver.card else { return }
+        // A hole at sequence 1, then forty one-byte segments after it.
+        for offset in 0..<40 { script.inject(.ack, seq: 2 + offset, ack: 1, length: 1) }
+        #expect(connection.counters.droppedOverMemory == 40 - 24)
+        #expect(card.allocatedBytes == 24 * 2048)
+        // Filling the hole delivers what was kept; the application reads it and the memory is free.
+        script.inject(.ack, seq: 1, ack: 1, length: 1)
+        #expect(connection.availableBytes == 25)
+        #expect(script.read(connection).count == 25)
+        #expect(card.allocatedBytes == 0)
+    }
 }

@@ -6,15 +6,19 @@ import SmartNIC
 import Topology
 import Wire
 
-/// The process that runs one host of a topology: its NIC ports on UDP sockets, its stack, and
-/// its control socket, all on one libuv loop.
-public final class HostNode {
+/// The process that runs one node of a topology, all on one libuv loop: its NIC ports on UDP
+/// sockets (with the link's impairments on what each sends), its control socket, and what the
+/// node is: a host (one IPv4 stack and its apps), a router (a stack that forwards, with static
+/// routes), or a switch (a learning bridge between its ports, no IP stack).
+public final class NodeRuntime {
     let spec: NodeSpec
     let topology: Topology
     let runDirectory: RunDirectory
     let logger: Logger
     let loop: Loop
     let stack: NetworkStack
+    /// A switch's bridge; nil for hosts and routers.
+    let bridge: LearningBridge?
     private var tunnels: [TunnelPort] = []
     private var control: UnixSocketServer?
     private var deadlineTimer: LoopTimer?
@@ -39,20 +43,45 @@ public final class HostNode {
         stack = NetworkStack(hostname: name, now: startedAt, seed: UInt64.random(in: .min ... .max))
         stack.defaultGateway = spec.gateway
         stack.tcpConfiguration.congestionControl = spec.congestion
+        stack.isForwarding = spec.kind == .router
+        for route in spec.routes { stack.addRoute(to: route.destination, via: route.nextHop) }
+        bridge = spec.kind == .switch ? LearningBridge(name: name, now: startedAt) : nil
         for interface in spec.interfaces {
             let port = NICPort(name: "\(name):\(interface.name)", linkID: UInt32(interface.link),
                                peer: UnderlayAddress(ipv4: 0, port: 0), driver: NICDriver(configuration: spec.nic))
-            if capture {
+            if capture || spec.capture {
                 port.capture = try PcapWriter(path: runDirectory.capturePath(node: name, interface: interface.name))
             }
+            let endpoint = Endpoint(node: name, interface: interface.name)
+            port.egress = topology.links[interface.link - 1].impairments(sentBy: endpoint) ?? .none
+            // Seeded per node and link, so a run's impairments are the same every time.
+            port.impairmentSeed = Self.seed(topology.name, name, interface.name)
             let tunnel = try TunnelPort(port: port, loop: loop, bindHost: topology.underlayHost, localPort: interface.localPort,
-                                        peerHost: interface.peerHost, peerPort: interface.peerPort) { [stack, loop] in
-                stack.advance(to: Instant(nanoseconds: loop.nanoseconds))
+                                        peerHost: interface.peerHost, peerPort: interface.peerPort) { [stack, bridge, loop] in
+                let now = Instant(nanoseconds: loop.nanoseconds)
+                stack.advance(to: now)
+                bridge?.advance(to: now)
             }
+            port.clock = { [loop] in Instant(nanoseconds: loop.nanoseconds) }
             tunnels.append(tunnel)
-            stack.addInterface(name: interface.name, mac: interface.mac, address: interface.address, port: port)
-            logger.info("\(interface.name) \(interface.address) \(interface.mac) on udp \(tunnel.underlayDescription) -> \(tunnel.peerDescription) (link \(interface.link))")
+            if let bridge {
+                bridge.addPort(port)
+                logger.info("\(interface.name) (switch port) \(interface.mac) on udp \(tunnel.underlayDescription) -> \(tunnel.peerDescription) (link \(interface.link))")
+            } else if let address = interface.address {
+                stack.addInterface(name: interface.name, mac: interface.mac, address: address, port: port, mtu: interface.mtu)
+                logger.info("\(interface.name) \(address) \(interface.mac) mtu \(interface.mtu) on udp \(tunnel.underlayDescription) -> \(tunnel.peerDescription) (link \(interface.link))")
+            }
         }
+    }
+
+    /// FNV-1a of the names: a stable seed per (topology, node, interface).
+    static func seed(_ parts: String...) -> UInt64 {
+        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+        for byte in parts.joined(separator: "/").utf8 {
+            hash ^= UInt64(byte)
+            hash &*= 0x100_0000_01b3
+        }
+        return hash
     }
 
     /// Serves until told to stop (control `shutdown`, SIGINT or SIGTERM).
@@ -68,11 +97,10 @@ public final class HostNode {
         }
         deadlineTimer = LoopTimer(loop: loop)
         hook = IterationHook(loop: loop) { [unowned self] in self.service() }
-        if tunnels.contains(where: { $0.port.capture != nil }) {
-            let timer = LoopTimer(loop: loop)
-            timer.start(after: 1000, repeating: 1000) { [unowned self] in self.tunnels.forEach { $0.port.capture?.flush() } }
-            flushTimer = timer
-        }
+        // Captures can start at any time (`nicbed capture`): flush whatever is open each second.
+        let timer = LoopTimer(loop: loop)
+        timer.start(after: 1000, repeating: 1000) { [unowned self] in self.tunnels.forEach { $0.port.capture?.flush() } }
+        flushTimer = timer
         logger.info("node \(spec.name) ready, control socket \(runDirectory.socketPath(node: spec.name))")
         loop.run()
         loop.close()
@@ -83,11 +111,21 @@ public final class HostNode {
     /// the timer for the next deadline.
     private func service() {
         guard !stopping else { return }
-        stack.advance(to: Instant(nanoseconds: loop.nanoseconds))
+        let now = Instant(nanoseconds: loop.nanoseconds)
+        stack.advance(to: now)
         stack.poll()
+        bridge?.advance(to: now)
+        bridge?.poll()
+        // Frames an impaired link held back (delay, rate) leave when their time comes.
+        for tunnel in tunnels { tunnel.port.releaseDue(now: now) }
         guard let timer = deadlineTimer else { return }
         timer.stop()
-        if let deadline = stack.nextDeadline {
+        var next = stack.nextDeadline
+        if let deadline = bridge?.nextDeadline, next.map({ deadline < $0 }) ?? true { next = deadline }
+        for tunnel in tunnels {
+            if let deadline = tunnel.port.nextDeadline, next.map({ deadline < $0 }) ?? true { next = deadline }
+        }
+        if let deadline = next {
             let now = stack.now
             let milliseconds = deadline > now ? (deadline.nanoseconds - now.nanoseconds + 999_999) / 1_000_000 : 0
             timer.start(after: milliseconds) {}
@@ -125,7 +163,8 @@ public final class HostNode {
             stream.close()
             shutdown()
         case .exec:
-            let context = CommandContext(stack: stack, ports: tunnels.map(\.port)) { [unowned self, weak stream] response in
+            let context = CommandContext(stack: stack, ports: tunnels.map(\.port), bridge: bridge,
+                                         capturePath: { [runDirectory, spec] in runDirectory.capturePath(node: spec.name, interface: $0) }) { [unowned self, weak stream] response in
                 guard let stream else { return }
                 self.send(response, on: stream)
                 if response.exit != nil { stream.close() }
@@ -146,7 +185,7 @@ public final class HostNode {
                    uptimeSeconds: Double(Instant(nanoseconds: loop.nanoseconds).since(startedAt).milliseconds) / 1000,
                    interfaces: zip(spec.interfaces, tunnels).map { interface, tunnel in
                        NodeStatus.InterfaceStatus(name: interface.name, mac: interface.mac.description,
-                                                  address: interface.address.description,
+                                                  address: interface.address?.description ?? "-",
                                                   underlay: tunnel.underlayDescription, peer: tunnel.peerDescription)
                    })
     }

@@ -1,0 +1,24 @@
+import Foundation
+
+/// Runs commands inside the nodes of a running topology, the way `nicbed exec` does, but
+/// collecting what they print: for the commands that talk to many nodes (`stats`, `pingall`).
+public enum NodeExec {
+    public struct Result: Sendable {
+        public var status: Int32
+        public var output: [String]
+        public var errors: [String]
+    }
+
+    public static func run(_ arguments: [String], on node: RunRecord.Node) throws(OrchestratorError) -> Result {
+        var result = Result(status: 0, output: [], errors: [])
+        do {
+            result.status = try ControlClient.send(ControlRequest(command: .exec, arguments: arguments), to: node.socket) { response in
+                if let line = response.output { result.output.append(line) }
+                if let line = response.error { result.errors.append(line) }
+            }
+        } catch {
+            throw OrchestratorError("\(node.name): \(error.description)")
+        }
+        return result
+    }
+}

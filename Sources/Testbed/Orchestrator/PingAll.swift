@@ -1,0 +1,55 @@
+import Foundation
+
+/// Every host pings every other host once (Mininet's `pingall`): a matrix of who reaches whom.
+public enum PingAll {
+    public struct Outcome: Sendable {
+        /// For each host in file order: the hosts it reached, nil where it did not.
+        public var rows: [(host: String, reached: [String?])]
+        public var sent: Int
+        public var received: Int
+        public var droppedPercent: Int { sent == 0 ? 0 : (sent - received) * 100 / sent }
+    }
+
+    /// Hosts and the address each is pinged at (its first interface's), from the nodes' status.
+    public static func targets(_ record: RunRecord) -> [(node: RunRecord.Node, address: String)] {
+        record.nodes.compactMap { node in
+            guard node.kind == "host", let status = ControlClient.status(at: node.socket),
+                  let address = status.interfaces.first?.address.split(separator: "/").first else { return nil }
+            return (node, String(address))
+        }
+    }
+
+    /// Pings with `count` requests per pair (a pair counts as reached when any reply comes
+    /// back, as ping's exit status says) and `timeout` seconds of patience per request.
+    public static func run(_ record: RunRecord, count: Int = 1, timeout: Double = 1,
+                           progress: (String) -> Void = { _ in }) throws(OrchestratorError) -> Outcome {
+        let hosts = targets(record)
+        var outcome = Outcome(rows: [], sent: 0, received: 0)
+        for source in hosts {
+            var reached: [String?] = []
+            for target in hosts where target.node.name != source.node.name {
+                let result = try NodeExec.run(["ping", "-c", String(count), "-i", "0.2", "-W", String(timeout), target.address],
+                                              on: source.node)
+                outcome.sent += 1
+                if result.status == 0 {
+                    outcome.received += 1
+                    reached.append(target.node.name)
+                } else {
+                    reached.append(nil)
+                }
+            }
+            outcome.rows.append((source.node.name, reached))
+            progress(line(source.node.name, reached))
+        }
+        return outcome
+    }
+
+    /// `h1 -> h2 X h4`, as Mininet prints it.
+    public static func line(_ host: String, _ reached: [String?]) -> String {
+        "\(host) -> " + reached.map { $0 ?? "X" }.joined(separator: " ")
+    }
+
+    public static func summary(_ outcome: Outcome) -> String {
+        "*** Results: \(outcome.droppedPercent)% dropped (\(outcome.received)/\(outcome.sent) received)"
+    }
+}

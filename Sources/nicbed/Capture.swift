@@ -1,0 +1,26 @@
+import ArgumentParser
+
+struct Capture: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Start or stop recording one interface of a running node to a pcap file in the run directory.",
+        discussion: """
+        The file is <run dir>/<node>-<iface>.pcap (`nicbed up --capture`, or `capture: true` in the
+        topology, records every interface from the start). tshark and Wireshark read it; the
+        node flushes it every second, so it can be read while it grows.
+          nicbed capture h1:eth0
+          nicbed capture --stop h1:eth0
+        """)
+
+    @Option(name: .customLong("run"), help: "The topology, when several are running.")
+    var topologyName: String?
+
+    @Flag(help: "Stop recording instead.")
+    var stop = false
+
+    @Argument(help: "NODE:IFACE, e.g. h1:eth0.")
+    var end: NodeInterface
+
+    func run() throws {
+        try Exec.run(["capture", stop ? "stop" : "start", end.interface], on: end.node, runName: topologyName)
+    }
+}

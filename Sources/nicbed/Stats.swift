@@ -1,0 +1,33 @@
+import ArgumentParser
+import Testbed
+
+struct Stats: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "NIC figures of every port of every node of a running topology (one line each).",
+        discussion: "For one node's full counters: `nicbed exec NODE stats` (or `stats --json`).")
+
+    @Option(name: .customLong("run"), help: "The topology, when several are running.")
+    var topologyName: String?
+
+    func run() throws {
+        do {
+            let run = try Orchestrator.selectRun(topologyName)
+            guard let record = try run.readRecord() else { throw Failure("no run record in \(run.path)") }
+            var printedHeader = false
+            for node in record.nodes {
+                let result = try NodeExec.run(["stats", "--nic"], on: node)
+                for line in result.output {
+                    if line.hasPrefix("PORT") {
+                        if !printedHeader { print(line) }
+                        printedHeader = true
+                    } else {
+                        print(line)
+                    }
+                }
+                for line in result.errors { StandardStreams.error(line) }
+            }
+        } catch let error as OrchestratorError {
+            throw Failure(error.description)
+        }
+    }
+}
