@@ -14,6 +14,7 @@ let package = Package(
         .package(url: "https://github.com/jpsim/Yams", from: "6.0.0"),
         .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
         .package(url: "https://github.com/apple/swift-collections", from: "1.1.0"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "3.0.0"),
     ],
     targets: [
         .systemLibrary(name: "CLibUV", pkgConfig: "libuv",
@@ -28,6 +29,7 @@ let package = Package(
         .target(name: "Testbed", dependencies: [
             "EventLoop", "Wire", "SmartNIC", "NetStack", "Topology",
             .product(name: "Logging", package: "swift-log"),
+            .product(name: "Crypto", package: "swift-crypto"),
         ]),
         .executableTarget(name: "nicbed", dependencies: [
             "Testbed", "Topology",

@@ -31,6 +31,8 @@ struct NodeDraft {
     var routes: [RouteDraft] = []
     /// The node's `capture`, else `defaults.capture`, else false.
     var capture = false
+    /// The TCP port of the node's file server (`serve:`), nil when it serves none.
+    var serve: UInt16?
 }
 
 struct InterfaceDraft {

@@ -69,10 +69,12 @@ public struct NodeSpec: Hashable, Sendable {
     /// Whether the node records the frames of its interfaces (`capture:`, over
     /// `defaults.capture`); false unless set.
     public var capture: Bool
+    /// The TCP port of the host's HTTP file server (`serve:`); nil when it serves none.
+    public var serve: UInt16?
 
     public init(name: String, kind: NodeKind, gateway: IPv4Address?, interfaces: [InterfaceSpec],
                 congestion: CongestionAlgorithm = .newReno, nic: NICConfiguration = NICConfiguration(),
-                routes: [StaticRoute] = [], capture: Bool = false) {
+                routes: [StaticRoute] = [], capture: Bool = false, serve: UInt16? = nil) {
         self.name = name
         self.kind = kind
         self.gateway = gateway
@@ -81,6 +83,7 @@ public struct NodeSpec: Hashable, Sendable {
         self.nic = nic
         self.routes = routes
         self.capture = capture
+        self.serve = serve
     }
 
     public func interface(named name: String) -> InterfaceSpec? {

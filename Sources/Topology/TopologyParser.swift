@@ -18,7 +18,8 @@ struct TopologyParser {
         static let host = "an IPv4 address A.B.C.D or a host name"
         static let basePort = "an integer in \(basePortRange)"
         static let nodes = "a mapping of node name to node, e.g. h1: {kind: host}"
-        static let node = "a mapping with key kind and optionally gateway, interfaces, routes, tcp, nic, capture"
+        static let node = "a mapping with key kind and optionally gateway, interfaces, routes, tcp, nic, capture, serve"
+        static let serve = "true (a file server on port 80), false, or a mapping {port: N} with N in 1...65535; hosts only"
         static let switchNode = "for a switch, keys kind and optionally interfaces, nic, capture"
         static let switchInterface = "for a switch's interface, the key mac; addresses belong on the hosts and routers cabled to it"
         static let capture = "true or false"
@@ -118,7 +119,7 @@ struct TopologyParser {
         guard Names.isNodeName(entry.name) else {
             throw entry.key.error("'\(entry.name)' is not a node name", accepted: Names.nodeAccepted)
         }
-        let fields = try entry.value.fields(accepting: ["kind", "gateway", "interfaces", "routes", "tcp", "nic", "capture"],
+        let fields = try entry.value.fields(accepting: ["kind", "gateway", "interfaces", "routes", "tcp", "nic", "capture", "serve"],
                                             accepted: Accepted.node)
         let kindField = try fields.required("kind", accepted: Accepted.kind)
         let kindName = try kindField.string(accepted: Accepted.kind)
@@ -151,6 +152,13 @@ struct TopologyParser {
         if let field = fields.optional("routes") { routes = try self.routes(field) }
         var capture = captureDefault
         if let field = fields.optional("capture") { capture = try boolean(field, accepted: Accepted.capture) }
+        var serve: UInt16?
+        if let field = fields.optional("serve") {
+            guard kind == .host else {
+                throw field.error("only a host serves files: a \(kind.rawValue) runs no applications", accepted: Accepted.serve)
+            }
+            serve = try self.serve(field)
+        }
         var congestion = CongestionAlgorithm.newReno
         if let field = fields.optional("tcp") {
             let tcp = try field.fields(accepting: ["congestion"], accepted: Accepted.tcp)
@@ -166,7 +174,25 @@ struct TopologyParser {
         if let field = fields.optional("nic") { nic = nicDefaults.overridden(by: try self.nic(field)) }
         return NodeDraft(name: Written(value: entry.name, field: entry.key), kind: kind,
                          gateway: gateway, interfaces: interfaces, congestion: congestion, nic: nic,
-                         routes: routes, capture: capture)
+                         routes: routes, capture: capture, serve: serve)
+    }
+
+    /// `serve: true`, `serve: false` or `serve: {port: N}`: the host's HTTP file server.
+    private func serve(_ field: YAMLField) throws(TopologyError) -> UInt16? {
+        if let text = try? field.string(accepted: Accepted.serve) {
+            switch text {
+            case "true", "True", "TRUE": return 80
+            case "false", "False", "FALSE": return nil
+            default: throw field.error("'\(text)' is neither true nor false", accepted: Accepted.serve)
+            }
+        }
+        let fields = try field.fields(accepting: ["port"], accepted: Accepted.serve)
+        let portField = try fields.required("port", accepted: Accepted.serve)
+        let text = try portField.string(accepted: Accepted.serve)
+        guard let port = UInt16(text), port > 0 else {
+            throw portField.error("'\(text)' is not a TCP port", accepted: Accepted.serve)
+        }
+        return port
     }
 
     /// A `nic:` block, under `defaults` or a node. Whether its fields go together is decided
