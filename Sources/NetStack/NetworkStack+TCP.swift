@@ -38,7 +38,9 @@ extension NetworkStack {
     }
 
     /// Opens a connection (active OPEN); `onEvent` reports `.connected` or the failure.
-    public func connect(to address: IPv4Address, port: UInt16, localPort: UInt16? = nil) throws(SocketError) -> TCPConnection {
+    /// `configuration` replaces the stack's settings for this connection (socket options).
+    public func connect(to address: IPv4Address, port: UInt16, localPort: UInt16? = nil,
+                        configuration: TCPConfiguration? = nil) throws(SocketError) -> TCPConnection {
         guard let route = routing.route(to: address) else { throw .noRoute(address) }
         let interface = interfaces[route.interface]
         let source = interface.address.address
@@ -51,7 +53,7 @@ extension NetworkStack {
         }
         let tuple = FourTuple(localAddress: source, localPort: chosenPort, remoteAddress: address, remotePort: port)
         guard tcpConnections[tuple] == nil else { throw .portInUse(chosenPort) }
-        let connection = makeConnection(tuple, interface: interface)
+        let connection = makeConnection(tuple, interface: interface, configuration: configuration)
         tcpConnections[tuple] = connection
         connection.open(now: now)
         return connection
@@ -70,11 +72,11 @@ extension NetworkStack {
         return nil
     }
 
-    func makeConnection(_ tuple: FourTuple, interface: Interface) -> TCPConnection {
-        let mss = tcpConfiguration.maximumSegmentSize ?? (interface.mtu - 40)
+    func makeConnection(_ tuple: FourTuple, interface: Interface, configuration: TCPConfiguration? = nil) -> TCPConnection {
+        let mss = (configuration ?? tcpConfiguration).maximumSegmentSize ?? (interface.mtu - 40)
         let iss = isnGenerator.next(local: tuple.localAddress, localPort: tuple.localPort,
                                     remote: tuple.remoteAddress, remotePort: tuple.remotePort, now: now)
-        let connection = TCPConnection(configuration: tcpConfiguration, local: (tuple.localAddress, tuple.localPort),
+        let connection = TCPConnection(configuration: configuration ?? tcpConfiguration, local: (tuple.localAddress, tuple.localPort),
                                        remote: (tuple.remoteAddress, tuple.remotePort), iss: iss, mss: mss, now: now,
                                        driver: interface.port.driver) { [unowned self] header, length, data in
             self.sendTCP(header, payloadLength: length, from: tuple.localAddress, to: tuple.remoteAddress, data: data)

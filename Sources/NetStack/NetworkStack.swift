@@ -75,6 +75,7 @@ public final class NetworkStack {
         for (address, state) in failed {
             counters.droppedARPFailed += state.frames.count
             let reporter = interfaces[state.interface].address.address
+            for frame in state.frames { unreachableAfterARP(frame) }
             for session in pingSessions where routing.route(to: session.destination)?.nextHop == address {
                 session.nextHopFailed(reporter: reporter, now: now)
             }
@@ -188,7 +189,9 @@ public final class NetworkStack {
         }
         switch ethernet.etherType {
         case EtherType.arp: receiveARP(ethernet.payload, on: interface)
-        case EtherType.ipv4: receiveIPv4(ethernet.payload, of: packet, on: interface, checksumsVerified: checksumsVerified)
+        case EtherType.ipv4:
+            receiveIPv4(ethernet.payload, of: packet, on: interface, checksumsVerified: checksumsVerified,
+                        linkBroadcast: ethernet.destination.isMulticast)
         default: counters.droppedUnknownEtherType += 1
         }
     }
@@ -204,6 +207,7 @@ public final class NetworkStack {
         let waiting = arp.learn(packet.senderProtocol, is: packet.senderHardware, now: now)
         for var frame in waiting {
             frame.withUnsafeMutableBytes { packet.senderHardware.write(to: $0, at: 0) }
+            if isForwardedFrame(frame) { counters.forwarded += 1 }
             transmit(frame, on: interface)
         }
         if forUs && packet.operation == .request {
@@ -214,7 +218,8 @@ public final class NetworkStack {
         }
     }
 
-    private func receiveIPv4(_ bytes: UnsafeRawBufferPointer, of packet: PacketBuffer, on interface: Interface, checksumsVerified: Bool) {
+    private func receiveIPv4(_ bytes: UnsafeRawBufferPointer, of packet: PacketBuffer, on interface: Interface,
+                             checksumsVerified: Bool, linkBroadcast: Bool) {
         let view: IPv4PacketView
         let header: IPv4Repr
         do {
@@ -229,7 +234,9 @@ public final class NetworkStack {
         }
         let isBroadcast = header.destination == .broadcast || header.destination == interface.address.directedBroadcast
         guard isBroadcast || interfaces.contains(where: { $0.address.address == header.destination }) else {
-            if isForwarding {
+            // A router forwards only what was sent to its own MAC (RFC 1812 §5.3.4): a link-level
+            // broadcast seen by every router on a segment would otherwise leave once per router.
+            if isForwarding && !linkBroadcast {
                 forward(view, header: header, from: interface)
             } else {
                 counters.droppedNotOurAddress += 1
@@ -364,6 +371,13 @@ public final class NetworkStack {
                 payload.driver.fetch(payload, into: UnsafeMutableRawBufferPointer(rebasing: bytes[offset..<(offset + payload.count)]))
                 offset += payload.count
             }
+            // A waiting frame leaves later with its checksums as they are (frames a router
+            // forwards wait in the same queue): finish the one the card would have filled.
+            if protocolNumber == IPProtocol.tcp && interface.port.checksumOffload {
+                let segmentStart = EthernetFrameView.headerLength + ip.headerLength
+                TCPHeaderRepr.fillChecksum(UnsafeMutableRawBufferPointer(rebasing: bytes[segmentStart...]),
+                                           source: ip.source, destination: destination)
+            }
         }
         let (requestNow, dropped) = arp.enqueue(frame, for: route.nextHop, interface: interface.index, now: now)
         if dropped { counters.droppedARPQueueFull += 1 }
@@ -388,6 +402,6 @@ public final class NetworkStack {
 
     private func transmit(_ frame: [UInt8], on interface: Interface) {
         counters.framesOut += 1
-        interface.port.transmit(frame: frame)
+        interface.port.transmit(frame: frame, checksumsFinal: true)
     }
 }

@@ -20,6 +20,8 @@ public struct StackCounters: Sendable, Equatable, Codable {
     public var forwarded = 0
     public var droppedTimeToLive = 0
     public var droppedTooBig = 0
+    /// Packets from addresses that cannot be a source (0/8, 127/8, multicast, broadcast).
+    public var droppedMartian = 0
     /// ICMP time-exceeded and destination-unreachable messages sent.
     public var icmpErrorsSent = 0
 

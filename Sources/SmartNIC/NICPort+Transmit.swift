@@ -54,21 +54,24 @@ extension NICPort {
     }
 
     /// Transmits a frame the host writes whole (ARP, ICMP, a frame that waited for ARP): all of
-    /// it is DMAed to the card.
-    public func transmit(length: Int, _ fill: (UnsafeMutableRawBufferPointer) -> Void) {
-        transmit(headerLength: length, headers: fill) { _ in }
+    /// it is DMAed to the card. `checksumsFinal` says the frame's checksums must be left as they
+    /// are: a frame a router or a switch passes on keeps the checksum its sender computed, so a
+    /// frame damaged on the way stays damaged and its receiver drops it (Linux's CHECKSUM_NONE
+    /// against CHECKSUM_PARTIAL).
+    public func transmit(length: Int, checksumsFinal: Bool = false, _ fill: (UnsafeMutableRawBufferPointer) -> Void) {
+        transmit(headerLength: length, checksumsFinal: checksumsFinal, headers: fill) { _ in }
     }
 
     /// Transmits a frame that already exists as bytes (a frame that waited for ARP).
-    public func transmit(frame: [UInt8]) {
-        transmit(length: frame.count) { buffer in
+    public func transmit(frame: [UInt8], checksumsFinal: Bool = false) {
+        transmit(length: frame.count, checksumsFinal: checksumsFinal) { buffer in
             frame.withUnsafeBytes { buffer.copyMemory(from: $0) }
         }
     }
 
     /// Transmits a frame whose first `headerLength` bytes `headers` writes in place; `data` then
     /// appends the data part, run by run.
-    public func transmit(headerLength: Int, headers: (UnsafeMutableRawBufferPointer) -> Void,
+    public func transmit(headerLength: Int, checksumsFinal: Bool = false, headers: (UnsafeMutableRawBufferPointer) -> Void,
                          data: (inout FrameAssembly) -> Void) {
         precondition(headerLength <= Self.maximumFrameLength, "frame longer than the port's buffer")
         let headroom = encapsulation.headerLength
@@ -93,7 +96,7 @@ extension NICPort {
         // The first part is the transmit buffer's: headers, and data DMAed from host memory
         // right after them.
         let headerPart = UnsafeMutableRawBufferPointer(rebasing: transmitBuffer[headroom..<parts[0].count])
-        if checksumOffload && ChecksumOffload.fill(headers: headerPart, data: UnsafeBufferPointer(rebasing: datagram[1...])) {
+        if checksumOffload && !checksumsFinal && ChecksumOffload.fill(headers: headerPart, data: UnsafeBufferPointer(rebasing: datagram[1...])) {
             counters.checksumsComputed += 1
         }
         counters.transmittedFrames += 1

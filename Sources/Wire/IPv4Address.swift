@@ -58,7 +58,8 @@ public struct IPv4Interface: Hashable, Sendable, CustomStringConvertible {
 
     public var netmask: UInt32 { prefixLength == 0 ? 0 : ~UInt32(0) << (32 - UInt32(prefixLength)) }
     public var network: IPv4Address { IPv4Address(address.value & netmask) }
-    public var directedBroadcast: IPv4Address { IPv4Address(address.value | ~netmask) }
+    /// The subnet's broadcast address; nil on /31 and /32, whose addresses are all hosts (RFC 3021).
+    public var directedBroadcast: IPv4Address? { prefixLength >= 31 ? nil : IPv4Address(address.value | ~netmask) }
 
     /// True when `other` is on this interface's subnet.
     public func contains(_ other: IPv4Address) -> Bool { other.value & netmask == address.value & netmask }

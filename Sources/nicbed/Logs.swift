@@ -15,15 +15,18 @@ struct Logs: ParsableCommand {
     var node: String
 
     func run() throws {
+        // Logs outlive the run: after `down` there is no run record, only the directory.
         let path: String
-        do {
-            let run = try Orchestrator.selectRun(topologyName)
-            guard let record = try run.readRecord(), record.nodes.contains(where: { $0.name == node }) else {
-                throw Failure("no node '\(node)' in \(run.path)")
+        if let topologyName {
+            path = RunDirectory(topologyName: topologyName).logPath(node: node)
+        } else {
+            let candidates = RunDirectory.existing().map { $0.logPath(node: node) }
+                .filter { FileManager.default.fileExists(atPath: $0) }
+            guard candidates.count == 1 else {
+                throw Failure(candidates.isEmpty ? "no log of a node '\(node)' under \(RunDirectory.root)"
+                                                 : "several runs have a node '\(node)': \(candidates.joined(separator: ", ")); choose one with --run NAME")
             }
-            path = run.logPath(node: node)
-        } catch let error as OrchestratorError {
-            throw Failure(error.description)
+            path = candidates[0]
         }
         guard let data = FileManager.default.contents(atPath: path) else { throw Failure("no log at \(path)") }
         var text = String(decoding: data, as: UTF8.self).split(separator: "\n", omittingEmptySubsequences: false)

@@ -14,8 +14,15 @@ struct Stats: ParsableCommand {
             let run = try Orchestrator.selectRun(topologyName)
             guard let record = try run.readRecord() else { throw Failure("no run record in \(run.path)") }
             var printedHeader = false
+            var failed: [String] = []
             for node in record.nodes {
-                let result = try NodeExec.run(["stats", "--nic"], on: node)
+                let result: NodeExec.Result
+                do { result = try NodeExec.run(["stats", "--nic"], on: node) } catch {
+                    StandardStreams.error(error.description)
+                    failed.append(node.name)
+                    continue
+                }
+                if result.status != 0 { failed.append(node.name) }
                 for line in result.output {
                     if line.hasPrefix("PORT") {
                         if !printedHeader { print(line) }
@@ -26,6 +33,7 @@ struct Stats: ParsableCommand {
                 }
                 for line in result.errors { StandardStreams.error(line) }
             }
+            if !failed.isEmpty { throw Failure("no figures from \(failed.joined(separator: ", "))") }
         } catch let error as OrchestratorError {
             throw Failure(error.description)
         }

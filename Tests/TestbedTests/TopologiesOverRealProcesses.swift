@@ -104,4 +104,25 @@ struct TopologiesOverRealProcesses {
         let switchPing = try run.nicbed("exec", "s1", "ping", "10.0.1.1")
         #expect(switchPing.status == 2 && switchPing.error.contains("switch"), "\(switchPing.error)")
     }
+
+    @Test func pingallReportsADeadHostAndLogsOutliveTheRun() throws {
+        let run = try TestRun(ports: 8)
+        defer { run.finish() }
+        #expect(try run.up("topologies/star.yaml").status == 0)
+        let record = try Data(contentsOf: URL(fileURLWithPath: "\(run.root)/star/run.json"))
+        let pids = (try JSONSerialization.jsonObject(with: record) as? [String: Any])?["nodes"] as? [[String: Any]] ?? []
+        guard let h3 = pids.first(where: { $0["name"] as? String == "h3" })?["pid"] as? Int32 else {
+            Issue.record("no pid for h3 in run.json")
+            return
+        }
+        kill(h3, SIGKILL)
+        usleep(200_000)
+        let pingall = try run.nicbed("pingall", "-W", "0.5")
+        #expect(pingall.status == 1)
+        #expect(pingall.output.contains("h1 -> h2 X h4"), "\(pingall.output)")
+        #expect(pingall.output.contains("h3 -> X X X"), "\(pingall.output)")
+        #expect(try run.nicbed("down").status == 0)
+        let logs = try run.nicbed("logs", "h1")
+        #expect(logs.status == 0 && logs.output.contains("node h1 ready"), "\(logs.output) \(logs.error)")
+    }
 }

@@ -87,7 +87,10 @@ struct IPv4InterfaceTests {
         let host = try #require(IPv4Interface("10.1.2.3/32"))
         #expect(host.netmask == 0xffff_ffff)
         #expect(host.network == IPv4Address(10, 1, 2, 3))
-        #expect(host.directedBroadcast == IPv4Address(10, 1, 2, 3))
+        // /32 and /31 have no broadcast address: every address is a host (RFC 3021).
+        #expect(host.directedBroadcast == nil)
+        #expect(try #require(IPv4Interface("10.0.0.1/31")).directedBroadcast == nil)
+        #expect(try #require(IPv4Interface("10.0.0.1/30")).directedBroadcast == IPv4Address(10, 0, 0, 3))
         #expect(host.contains(IPv4Address(10, 1, 2, 3)))
         #expect(!host.contains(IPv4Address(10, 1, 2, 2)))
         for length in 0...32 {

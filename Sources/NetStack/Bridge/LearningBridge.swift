@@ -93,6 +93,6 @@ public final class LearningBridge {
 
     private func send(_ frame: UnsafeRawBufferPointer, on index: Int) {
         counters[index].framesOut += 1
-        ports[index].transmit(length: frame.count) { $0.copyMemory(from: frame) }
+        ports[index].transmit(length: frame.count, checksumsFinal: true) { $0.copyMemory(from: frame) }
     }
 }

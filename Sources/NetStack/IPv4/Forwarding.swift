@@ -19,6 +19,12 @@ extension NetworkStack {
             counters.droppedNotOurAddress += 1
             return
         }
+        // Martian sources (RFC 1812 §5.3.7): nobody can be answered at them, nothing from them is real.
+        let sourceNet = header.source.value >> 24
+        guard sourceNet != 0, sourceNet != 127, !header.source.isMulticast, header.source != .broadcast else {
+            counters.droppedMartian += 1
+            return
+        }
         if header.timeToLive <= 1 {
             counters.droppedTimeToLive += 1
             sendICMPError(.timeExceeded(code: 0, invoking: Self.quote(packet)), about: header, arrivedOn: ingress)
@@ -32,13 +38,13 @@ extension NetworkStack {
         }
         let egress = interfaces[route.interface]
         if packet.totalLength > egress.mtu {
-            // Every packet we send has DF set, and we do not fragment what others send.
+            // This router does not fragment, whatever the DF bit says: the sender hears
+            // "fragmentation needed" (without the next-hop MTU, as pre-RFC 1191 routers send it).
             counters.droppedTooBig += 1
             sendICMPError(.destinationUnreachable(code: ICMPv4Repr.UnreachableCode.fragmentationNeeded, invoking: Self.quote(packet)),
                           about: header, arrivedOn: ingress)
             return
         }
-        counters.forwarded += 1
         let length = EthernetFrameView.headerLength + packet.totalLength
         let destinationMAC = arp.lookup(route.nextHop, now: now)
         func fill(_ frame: UnsafeMutableRawBufferPointer) {
@@ -48,15 +54,39 @@ extension NetworkStack {
             Self.decrementTimeToLive(copy)
         }
         if destinationMAC != nil {
+            counters.forwarded += 1
             counters.framesOut += 1
-            egress.port.transmit(length: length, fill)
+            egress.port.transmit(length: length, checksumsFinal: true, fill)
             return
         }
+        // Counted as forwarded once ARP sends it; `unreachableAfterARP` answers if ARP gives up.
         var frame = [UInt8](repeating: 0, count: length)
         frame.withUnsafeMutableBytes(fill)
         let (requestNow, dropped) = arp.enqueue(frame, for: route.nextHop, interface: egress.index, now: now)
         if dropped { counters.droppedARPQueueFull += 1 }
         if requestNow { sendARPRequest(for: route.nextHop, on: egress) }
+    }
+
+    /// Whether a frame waiting for ARP is one this router forwards (its source is not ours).
+    func isForwardedFrame(_ frame: [UInt8]) -> Bool {
+        frame.withUnsafeBytes { bytes in
+            guard let packet = try? IPv4PacketView(checking: UnsafeRawBufferPointer(rebasing: bytes[EthernetFrameView.headerLength...])) else { return false }
+            return !interfaces.contains { $0.address.address == packet.source }
+        }
+    }
+
+    /// ARP gave up on the next hop of a packet this router was forwarding: tell its sender the
+    /// host is unreachable (RFC 1812 §5.2.7.1), from the interface facing it.
+    func unreachableAfterARP(_ frame: [UInt8]) {
+        guard isForwarding, isForwardedFrame(frame) else { return }
+        frame.withUnsafeBytes { bytes in
+            guard let packet = try? IPv4PacketView(checking: UnsafeRawBufferPointer(rebasing: bytes[EthernetFrameView.headerLength...])),
+                  let header = try? IPv4Repr.parse(packet, verifyChecksum: false),
+                  let back = routing.route(to: header.source) else { return }
+            // The TTL was taken off already; the quote shows the packet as it was sent on.
+            sendICMPError(.destinationUnreachable(code: ICMPv4Repr.UnreachableCode.host, invoking: Self.quote(packet)),
+                          about: header, arrivedOn: interfaces[back.interface])
+        }
     }
 
     /// TTL minus one and the header checksum updated for it (RFC 1624: the TTL is the high byte

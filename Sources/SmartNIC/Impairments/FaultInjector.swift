@@ -109,7 +109,9 @@ public struct FaultInjector: Sendable {
         if let rate = impairments.rate, rate > 0 {
             let start = max(now, linkFreeAt)
             let backlogBytes = Double(start.since(now).nanosecondsValue) * Double(rate) / 8e9
-            if backlogBytes + Double(length) > Double(impairments.queueLimit) {
+            // An idle link always takes a frame, however small the queue: a queue below one
+            // frame would otherwise drop every full-size frame.
+            if backlogBytes > 0 && backlogBytes + Double(length) > Double(impairments.queueLimit) {
                 counters.queueDrops += 1
                 return deliveries
             }

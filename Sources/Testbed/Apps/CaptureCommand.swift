@@ -1,3 +1,4 @@
+import Foundation
 import SmartNIC
 
 /// `capture start|stop IFACE`: records the frames of one interface to a pcap file in the run
@@ -17,7 +18,14 @@ enum CaptureCommand: NodeCommand {
             context.exit(2)
             return
         }
-        let path = context.capturePath(arguments[1])
+        // A capture started again gets a new file, so the earlier one is never overwritten.
+        var path = context.capturePath(arguments[1])
+        var attempt = 2
+        let base = String(path.dropLast(".pcap".count))
+        while arguments[0] == "start" && port.capture == nil && FileManager.default.fileExists(atPath: path) {
+            path = "\(base)-\(attempt).pcap"
+            attempt += 1
+        }
         if arguments[0] == "stop" {
             guard let capture = port.capture else {
                 context.printError("capture: \(port.name) is not being captured")

@@ -10,10 +10,15 @@ public enum ControlClient {
     }
 
     /// Sends `request` and hands every response line to `onResponse`; returns the exit status.
-    public static func send(_ request: ControlRequest, to socketPath: String,
+    /// `timeout` bounds the wait for each read (nil: as long as the command runs, e.g. a transfer).
+    public static func send(_ request: ControlRequest, to socketPath: String, timeout: Double? = nil,
                             onResponse: (ControlResponse) -> Void) throws(Failure) -> Int32 {
         let fd = try connect(to: socketPath)
         defer { close(fd) }
+        if let timeout {
+            var value = timeval(tv_sec: Int(timeout), tv_usec: Int((timeout - timeout.rounded(.down)) * 1e6))
+            setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &value, socklen_t(MemoryLayout<timeval>.size))
+        }
         var line: Data
         do { line = try JSONEncoder().encode(request) } catch {
             throw Failure(description: "cannot encode request: \(error)")
@@ -48,7 +53,8 @@ public enum ControlClient {
     /// Asks a node for its status; nil when it does not answer.
     public static func status(at socketPath: String) -> NodeStatus? {
         var status: NodeStatus?
-        _ = try? send(ControlRequest(command: .status), to: socketPath) { if let s = $0.status { status = s } }
+        // A node that does not answer within two seconds is stuck (or stopped): say so, do not hang.
+        _ = try? send(ControlRequest(command: .status), to: socketPath, timeout: 2) { if let s = $0.status { status = s } }
         return status
     }
 

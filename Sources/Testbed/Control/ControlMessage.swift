@@ -53,4 +53,7 @@ public struct NodeStatus: Codable, Sendable, Equatable {
     public var pid: Int32
     public var uptimeSeconds: Double
     public var interfaces: [InterfaceStatus]
+    /// A host's disk (its directory in the run directory) and its file server's port, if any.
+    public var disk: String?
+    public var serve: UInt16?
 }

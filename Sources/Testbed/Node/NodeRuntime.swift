@@ -187,7 +187,9 @@ public final class NodeRuntime {
                        NodeStatus.InterfaceStatus(name: interface.name, mac: interface.mac.description,
                                                   address: interface.address?.description ?? "-",
                                                   underlay: tunnel.underlayDescription, peer: tunnel.peerDescription)
-                   })
+                   },
+                   disk: spec.kind == .host ? runDirectory.diskPath(node: spec.name) : nil,
+                   serve: spec.serve)
     }
 
     /// Closes every handle; the loop then ends by itself once queued control writes are out.

@@ -10,12 +10,12 @@ public enum PingAll {
         public var droppedPercent: Int { sent == 0 ? 0 : (sent - received) * 100 / sent }
     }
 
-    /// Hosts and the address each is pinged at (its first interface's), from the nodes' status.
-    public static func targets(_ record: RunRecord) -> [(node: RunRecord.Node, address: String)] {
-        record.nodes.compactMap { node in
-            guard node.kind == "host", let status = ControlClient.status(at: node.socket),
-                  let address = status.interfaces.first?.address.split(separator: "/").first else { return nil }
-            return (node, String(address))
+    /// Hosts and the address each is pinged at (its first interface's), from the nodes' status;
+    /// nil for a host that does not answer (it is dead or stuck): it reaches nobody.
+    public static func targets(_ record: RunRecord) -> [(node: RunRecord.Node, address: String?)] {
+        record.nodes.filter { $0.kind == "host" }.map { node in
+            let address = ControlClient.status(at: node.socket)?.interfaces.first?.address.split(separator: "/").first
+            return (node, address.map(String.init))
         }
     }
 
@@ -28,9 +28,13 @@ public enum PingAll {
         for source in hosts {
             var reached: [String?] = []
             for target in hosts where target.node.name != source.node.name {
-                let result = try NodeExec.run(["ping", "-c", String(count), "-i", "0.2", "-W", String(timeout), target.address],
-                                              on: source.node)
                 outcome.sent += 1
+                guard source.address != nil, let address = target.address else {
+                    reached.append(nil)
+                    continue
+                }
+                let result = try NodeExec.run(["ping", "-c", String(count), "-i", "0.2", "-W", String(timeout), address],
+                                              on: source.node)
                 if result.status == 0 {
                     outcome.received += 1
                     reached.append(target.node.name)

@@ -18,6 +18,8 @@ public struct RunDirectory: Sendable {
     public func socketPath(node: String) -> String { "\(path)/\(node).sock" }
     public func logPath(node: String) -> String { "\(path)/\(node).log" }
     public func capturePath(node: String, interface: String) -> String { "\(path)/\(node)-\(interface).pcap" }
+    /// A host's disk: the directory its file server serves and `nicbed cp` copies into.
+    public func diskPath(node: String) -> String { "\(path)/\(node).disk" }
 
     public func create() throws {
         try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
@@ -39,6 +41,12 @@ public struct RunDirectory: Sendable {
     public func removeRecord() { try? FileManager.default.removeItem(atPath: recordPath) }
 
     /// Every run directory under the root that holds a record.
+    /// Every run directory under the root, running or not (logs and captures stay after `down`).
+    public static func existing() -> [RunDirectory] {
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: root)) ?? []
+        return names.sorted().map { RunDirectory(path: "\(root)/\($0)") }
+    }
+
     public static func all() -> [RunDirectory] {
         let names = (try? FileManager.default.contentsOfDirectory(atPath: root)) ?? []
         return names.sorted().map { RunDirectory(path: "\(root)/\($0)") }

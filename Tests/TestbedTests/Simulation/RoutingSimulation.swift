@@ -29,10 +29,10 @@ struct RoutingSimulation {
 
     /// Pings and returns what the session reported.
     static func ping(_ net: SimulatedNetwork, from stack: NetworkStack, to address: IPv4Address, count: Int = 3,
-                     timeToLive: UInt8? = nil) -> [PingEvent] {
+                     timeToLive: UInt8? = nil, timeout: Duration = .seconds(1)) -> [PingEvent] {
         var events: [PingEvent] = []
         var finished = false
-        stack.ping(address, count: count, interval: .milliseconds(200), timeout: .seconds(1), timeToLive: timeToLive) { event in
+        stack.ping(address, count: count, interval: .milliseconds(200), timeout: timeout, timeToLive: timeToLive) { event in
             events.append(event)
             if case .finished = event { finished = true }
         }
@@ -101,6 +101,35 @@ struct RoutingSimulation {
         #expect(server?.received == 1_000_000 && server?.mismatchAt == nil)
         #expect(client.received == 100_000 && client.mismatchAt == nil)
         #expect(line.r1.counters.forwarded > 700)
+    }
+
+    /// A router passes frames on with the checksums their sender computed: a segment damaged
+    /// before the router stays damaged after it, and the receiver's card and stack drop it.
+    @Test("a corrupted segment stays corrupted through a router", arguments: NICMode.allCases)
+    func corruptionIsNotHiddenByTheRouter(mode: NICMode) throws {
+        let line = Line3(nic: NICConfiguration(mode: mode, checksumOffload: true),
+                         impairments: Impairments(delay: .milliseconds(2), corrupt: 0.03))
+        let listener = try line.h2.listen(port: 80)
+        var server: BulkEndpoint?
+        listener.onAcceptable = {
+            if let connection = listener.accept() { server = BulkEndpoint(connection: connection, sendCount: 0, sendSeed: 0, receiveSeed: 7) }
+        }
+        let client = BulkEndpoint(connection: try line.h1.connect(to: IPv4Address(10, 0, 2, 1), port: 80),
+                                  sendCount: 1_000_000, sendSeed: 7, receiveSeed: 0)
+        line.net.run(for: .seconds(300), stopWhen: { client.isClosed && server?.isClosed == true })
+        #expect(server?.received == 1_000_000)
+        #expect(server?.mismatchAt == nil, "corrupted bytes were delivered")
+        #expect(line.h2.counters.droppedBadChecksum > 0, "the damage must reach h2 and be caught there")
+    }
+
+    @Test func aForwardedPacketWhoseNextHopNeverAnswersARPIsReportedUnreachable() {
+        let line = Line3()
+        // ARP gives up after its retries (a few seconds): wait longer than that for the answer.
+        let events = Self.ping(line.net, from: line.h1, to: IPv4Address(10, 0, 2, 99), count: 1, timeout: .seconds(8))
+        let errors = Self.errors(events)
+        #expect(errors.first?.0 == IPv4Address(10, 0, 1, 254))
+        #expect(errors.first?.1 == "Destination Host Unreachable")
+        #expect(line.r1.counters.forwarded == 0 && line.r1.counters.droppedARPFailed == 1)
     }
 
     @Test func staticRoutesCarryPacketsAcrossTwoRouters() {
