@@ -10,13 +10,16 @@ final class CommandContext {
     let bridge: LearningBridge?
     /// Where a capture of one of the node's interfaces is written.
     let capturePath: (_ interface: String) -> String
+    /// A host's disk: where `fetch` writes (nil for routers and switches).
+    let disk: String?
     private let respond: (ControlResponse) -> Void
     private(set) var finished = false
     /// Set by long-running commands; called when the client goes away first.
     var onCancel: (() -> Void)?
 
-    init(stack: NetworkStack, ports: [NICPort], bridge: LearningBridge? = nil,
+    init(stack: NetworkStack, ports: [NICPort], bridge: LearningBridge? = nil, disk: String? = nil,
          capturePath: @escaping (String) -> String, respond: @escaping (ControlResponse) -> Void) {
+        self.disk = disk
         self.stack = stack
         self.ports = ports
         self.bridge = bridge
@@ -59,7 +62,7 @@ protocol NodeCommand {
 
 enum NodeCommands {
     static let all: [any NodeCommand.Type] = [PingCommand.self, StatsCommand.self, AddrCommand.self, TCPSendCommand.self,
-                                              TCPReceiveCommand.self, CaptureCommand.self, LinkCommand.self]
+                                              TCPReceiveCommand.self, CaptureCommand.self, LinkCommand.self, FetchCommand.self]
     /// What a switch can do: it has ports and a bridge, no IP stack.
     static let switchCommands: Set<String> = [StatsCommand.name, CaptureCommand.name, LinkCommand.name]
 

@@ -20,6 +20,7 @@ public final class NodeRuntime {
     /// A switch's bridge; nil for hosts and routers.
     let bridge: LearningBridge?
     private var tunnels: [TunnelPort] = []
+    private var fileServer: FileServer?
     private var control: UnixSocketServer?
     private var deadlineTimer: LoopTimer?
     private var flushTimer: LoopTimer?
@@ -101,6 +102,14 @@ public final class NodeRuntime {
         let timer = LoopTimer(loop: loop)
         timer.start(after: 1000, repeating: 1000) { [unowned self] in self.tunnels.forEach { $0.port.capture?.flush() } }
         flushTimer = timer
+        if spec.kind == .host {
+            let disk = runDirectory.diskPath(node: spec.name)
+            try FileManager.default.createDirectory(atPath: disk, withIntermediateDirectories: true)
+            if let port = spec.serve {
+                fileServer = try FileServer(stack: stack, port: port, root: disk) { [logger] line in logger.info("http: \(line)") }
+                logger.info("file server on port \(port), serving \(disk)")
+            }
+        }
         logger.info("node \(spec.name) ready, control socket \(runDirectory.socketPath(node: spec.name))")
         loop.run()
         loop.close()
@@ -164,6 +173,7 @@ public final class NodeRuntime {
             shutdown()
         case .exec:
             let context = CommandContext(stack: stack, ports: tunnels.map(\.port), bridge: bridge,
+                                         disk: spec.kind == .host ? runDirectory.diskPath(node: spec.name) : nil,
                                          capturePath: { [runDirectory, spec] in runDirectory.capturePath(node: spec.name, interface: $0) }) { [unowned self, weak stream] response in
                 guard let stream else { return }
                 self.send(response, on: stream)
@@ -202,6 +212,7 @@ public final class NodeRuntime {
         }
         clients.removeAll()
         control?.close()
+        fileServer?.close()
         tunnels.forEach {
             $0.port.capture?.close()
             $0.close()

@@ -1,0 +1,360 @@
+import Foundation
+import NetStack
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// A host's HTTP/1.1 file server (`serve:` in the topology), over nicbed's own TCP: GET and
+/// HEAD (with a single Range, for resuming) and PUT (with Content-Length) on the files under the
+/// host's disk. One request per connection (`Connection: close`), so a client never waits on
+/// a pipelined answer. Files stream through a fixed buffer per connection, whatever their size;
+/// nothing outside the root is ever opened (`SafePath`).
+final class FileServer {
+    let root: String
+    let port: UInt16
+    private let listener: TCPListener
+    private var sessions: [ObjectIdentifier: FileServerSession] = [:]
+    private let log: (String) -> Void
+    /// Requests answered, by status code (for `stats`-like reports and the tests).
+    private(set) var answered: [Int: Int] = [:]
+
+    init(stack: NetworkStack, port: UInt16, root: String, log: @escaping (String) -> Void) throws {
+        self.root = root
+        self.port = port
+        self.log = log
+        listener = try stack.listen(port: port, backlog: 64)
+        listener.onAcceptable = { [unowned self] in
+            while let connection = listener.accept() {
+                let session = FileServerSession(connection: connection, root: root) { [unowned self] line, status in
+                    self.answered[status, default: 0] += 1
+                    self.log(line)
+                }
+                let id = ObjectIdentifier(session)
+                sessions[id] = session
+                session.onEnd = { [unowned self] in self.sessions[id] = nil }
+                session.start()
+            }
+        }
+    }
+
+    func close() {
+        listener.close()
+        for session in sessions.values { session.abort() }
+        sessions.removeAll()
+    }
+}
+
+/// One connection of the file server: read a request head, then either send a file (GET/HEAD)
+/// or receive one (PUT), then close.
+final class FileServerSession {
+    private let connection: TCPConnection
+    private let root: String
+    private let report: (String, Int) -> Void
+    var onEnd: (() -> Void)?
+
+    private var parser = HTTPHeadParser<HTTPRequestHead>()
+    private var buffer = [UInt8](repeating: 0, count: 64 * 1024)
+    /// Bytes queued for the connection that it has not taken yet (a head, or a file chunk).
+    private var pending: [UInt8] = []
+    private var pendingOffset = 0
+
+    private enum Phase {
+        case readingHead
+        /// Sending `remaining` bytes of `file` after the head; `closeAfter` when done.
+        case sending(file: Int32, remaining: Int64)
+        /// Receiving `remaining` body bytes of a PUT into a temporary file, renamed at the end.
+        case receiving(file: Int32, temporary: String, destination: String, existed: Bool, remaining: Int64)
+        /// Everything is queued; the connection closes once it is out.
+        case finishing
+        case done
+    }
+    private var phase = Phase.readingHead
+    private var requestLine = ""
+
+    init(connection: TCPConnection, root: String, report: @escaping (String, Int) -> Void) {
+        self.connection = connection
+        self.root = root
+        self.report = report
+    }
+
+    func start() {
+        connection.onEvent = { [unowned self] event in self.handle(event) }
+        drain()
+    }
+
+    func abort() {
+        cleanUp()
+        connection.abort()
+    }
+
+    private func handle(_ event: TCPEvent) {
+        switch event {
+        case .readable, .endOfStream: drain()
+        case .writable: pump()
+        case .connected: break
+        case .closed:
+            cleanUp()
+            phase = .done
+            onEnd?()
+        }
+    }
+
+    // MARK: - Input
+
+    private func drain() {
+        while true {
+            if case .sending = phase { return }
+            if case .finishing = phase { return }
+            if case .done = phase { return }
+            let count = buffer.withUnsafeMutableBytes { connection.receive(into: $0) }
+            if count == 0 {
+                if connection.isEndOfStream, case .readingHead = phase { connection.close() }
+                if connection.isEndOfStream, case let .receiving(_, _, _, _, remaining) = phase {
+                    fail(400, "the body ended after fewer bytes than Content-Length (\(remaining) missing)")
+                }
+                return
+            }
+            consume(count)
+        }
+    }
+
+    private func consume(_ count: Int) {
+        switch phase {
+        case .readingHead:
+            let parsed: HTTPHeadParser<HTTPRequestHead>.Parsed?
+            do { parsed = try parser.parse(buffer[..<count]) } catch {
+                respond(error.status, message: error.description)
+                return
+            }
+            guard let parsed else { return }
+            requestLine = "\(parsed.head.method) \(parsed.head.target)"
+            handleRequest(parsed.head, body: Array(buffer[parsed.bodyStart..<(parsed.bodyStart + parsed.bodyBytesInChunk)]))
+        case let .receiving(file, temporary, destination, existed, remaining):
+            let take = Int(min(Int64(count), remaining))
+            guard writeAll(file, buffer[..<take]) else {
+                fail(500, "cannot write \(destination): \(String(cString: strerror(errno)))")
+                return
+            }
+            let left = remaining - Int64(take)
+            phase = .receiving(file: file, temporary: temporary, destination: destination, existed: existed, remaining: left)
+            if left == 0 { finishUpload() }
+        default:
+            break
+        }
+    }
+
+    // MARK: - Requests
+
+    private func handleRequest(_ head: HTTPRequestHead, body: [UInt8]) {
+        switch head.method {
+        case "GET", "HEAD": serve(head)
+        case "PUT": receive(head, body: body)
+        default:
+            var fields = HTTPFields()
+            fields.set("Allow", "GET, HEAD, PUT")
+            respond(405, message: "\(head.method) is not supported; this server takes GET, HEAD and PUT", fields: fields)
+        }
+    }
+
+    private func serve(_ head: HTTPRequestHead) {
+        let path: String
+        do { path = try SafePath.resolve(head.target, root: root, forWriting: false) } catch {
+            respond(error.status, message: "\(head.target): \(error.description)")
+            return
+        }
+        let file = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW)
+        guard file >= 0 else {
+            respond(errno == ENOENT ? 404 : 403, message: "\(head.target): \(String(cString: strerror(errno)))")
+            return
+        }
+        var info = stat()
+        guard fstat(file, &info) == 0, (info.st_mode & S_IFMT) == S_IFREG else {
+            Glibc.close(file)
+            respond(403, message: "\(head.target) is not a regular file")
+            return
+        }
+        let length = Int64(info.st_size)
+        var status = 200
+        var first: Int64 = 0
+        var count = length
+        var fields = HTTPFields()
+        fields.set("Accept-Ranges", "bytes")
+        fields.set("Content-Type", "application/octet-stream")
+        if let range = head.fields["Range"], head.method == "GET" {
+            switch ByteRange.select(range, length: length) {
+            case let .partial(selected):
+                status = 206
+                first = selected.first
+                count = selected.count
+                fields.set("Content-Range", selected.contentRange(completeLength: length))
+            case .unsatisfiable:
+                Glibc.close(file)
+                var unsatisfied = HTTPFields()
+                unsatisfied.set("Content-Range", ByteRange.unsatisfiedContentRange(completeLength: length))
+                respond(416, message: "\(head.target) has \(length) bytes; range \(range) selects none", fields: unsatisfied)
+                return
+            case .empty, .unsupported, .invalid:
+                break
+            }
+        }
+        if first > 0 && lseek(file, off_t(first), SEEK_SET) < 0 {
+            Glibc.close(file)
+            respond(500, message: "cannot seek in \(head.target)")
+            return
+        }
+        queue(HTTPResponseHead(status: status, fields: fields, contentLength: count, persistent: false).serialized())
+        report("\(requestLine) \(status) \(count) bytes", status)
+        if head.method == "HEAD" || count == 0 {
+            Glibc.close(file)
+            phase = .finishing
+        } else {
+            phase = .sending(file: file, remaining: count)
+        }
+        pump()
+    }
+
+    private func receive(_ head: HTTPRequestHead, body: [UInt8]) {
+        guard let length = head.contentLength else {
+            respond(411, message: "PUT needs a Content-Length")
+            return
+        }
+        let destination: String
+        do { destination = try SafePath.resolve(head.target, root: root, forWriting: true) } catch {
+            respond(error.status, message: "\(head.target): \(error.description)")
+            return
+        }
+        var info = stat()
+        let existed = stat(destination, &info) == 0
+        if existed && (info.st_mode & S_IFMT) != S_IFREG {
+            respond(409, message: "\(head.target) exists and is not a regular file")
+            return
+        }
+        // The body goes to a temporary file beside the destination, renamed over it only when
+        // complete: a broken upload never leaves half a file under the real name.
+        let directory = (destination as NSString).deletingLastPathComponent
+        var template = Array("\(directory)/.upload-XXXXXX".utf8CString)
+        let file = mkstemp(&template)
+        guard file >= 0 else {
+            respond(500, message: "cannot create a file in \(directory): \(String(cString: strerror(errno)))")
+            return
+        }
+        let temporary = String(cString: template)
+        phase = .receiving(file: file, temporary: temporary, destination: destination, existed: existed, remaining: length)
+        if head.expectsContinue {
+            queue(HTTPResponseHead(status: 100).serialized())
+            pump()
+        }
+        if !body.isEmpty {
+            body.withUnsafeBytes { bytes in
+                buffer.withUnsafeMutableBytes { $0.copyMemory(from: UnsafeRawBufferPointer(rebasing: bytes[..<min(bytes.count, $0.count)])) }
+            }
+            consume(min(body.count, buffer.count))
+        }
+        if length == 0 { finishUpload() }
+    }
+
+    private func finishUpload() {
+        guard case let .receiving(file, temporary, destination, existed, _) = phase else { return }
+        fchmod(file, 0o644)
+        Glibc.close(file)
+        guard rename(temporary, destination) == 0 else {
+            unlink(temporary)
+            phase = .readingHead
+            respond(500, message: "cannot store \(destination): \(String(cString: strerror(errno)))")
+            return
+        }
+        phase = .readingHead
+        respond(existed ? 204 : 201, message: existed ? nil : "stored\n")
+    }
+
+    private func fail(_ status: Int, _ message: String) {
+        cleanUp()
+        phase = .readingHead
+        respond(status, message: message)
+    }
+
+    // MARK: - Output
+
+    /// A whole response with a short text body (errors, and PUT's answer).
+    private func respond(_ status: Int, message: String?, fields: HTTPFields = HTTPFields()) {
+        var fields = fields
+        let body = message.map { Array(($0.hasSuffix("\n") ? $0 : $0 + "\n").utf8) } ?? []
+        if !body.isEmpty { fields.set("Content-Type", "text/plain; charset=utf-8") }
+        queue(HTTPResponseHead(status: status, fields: fields, contentLength: Int64(body.count), persistent: false).serialized() + body)
+        report("\(requestLine.isEmpty ? "(no request)" : requestLine) \(status)", status)
+        phase = .finishing
+        pump()
+    }
+
+    private func queue(_ bytes: [UInt8]) {
+        if pendingOffset == pending.count {
+            pending = bytes
+            pendingOffset = 0
+        } else {
+            pending += bytes
+        }
+    }
+
+    /// Moves queued bytes, then file chunks, into the connection until it pushes back.
+    private func pump() {
+        while true {
+            if pendingOffset < pending.count {
+                let sent = pending.withUnsafeBytes { connection.send(UnsafeRawBufferPointer(rebasing: $0[pendingOffset...])) }
+                pendingOffset += sent
+                if pendingOffset < pending.count { return }
+            }
+            switch phase {
+            case let .sending(file, remaining):
+                guard remaining > 0 else {
+                    Glibc.close(file)
+                    phase = .finishing
+                    continue
+                }
+                let want = Int(min(Int64(buffer.count), remaining))
+                let got = buffer.withUnsafeMutableBytes { read(file, $0.baseAddress, want) }
+                guard got > 0 else {
+                    // The file shrank under us: the promised length cannot be kept, so the
+                    // connection is cut (the client sees a short body, not a wrong one).
+                    Glibc.close(file)
+                    phase = .done
+                    connection.abort()
+                    return
+                }
+                phase = .sending(file: file, remaining: remaining - Int64(got))
+                pending = Array(buffer[..<got])
+                pendingOffset = 0
+            case .finishing:
+                phase = .done
+                connection.close()
+                return
+            default:
+                return
+            }
+        }
+    }
+
+    private func writeAll(_ file: Int32, _ bytes: ArraySlice<UInt8>) -> Bool {
+        bytes.withUnsafeBytes { raw in
+            var offset = 0
+            while offset < raw.count {
+                let written = write(file, raw.baseAddress! + offset, raw.count - offset)
+                if written < 0 && errno == EINTR { continue }
+                guard written > 0 else { return false }
+                offset += written
+            }
+            return true
+        }
+    }
+
+    private func cleanUp() {
+        switch phase {
+        case let .sending(file, _):
+            Glibc.close(file)
+        case let .receiving(file, temporary, _, _, _):
+            Glibc.close(file)
+            unlink(temporary)
+        default:
+            break
+        }
+    }
+}
