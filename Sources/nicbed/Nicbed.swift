@@ -19,7 +19,7 @@ struct Nicbed: ParsableCommand {
         Run state (control sockets, logs, captures) lives under $NICBED_RUN_ROOT/<topology name>
         (default /tmp/nicbed/<topology name>).
         """,
-        subcommands: [Up.self, Down.self, Status.self, Exec.self, Copy.self, PingAllCommand.self, Stats.self, Link.self,
+        subcommands: [Demo.self, Up.self, Down.self, Status.self, Exec.self, Copy.self, PingAllCommand.self, Stats.self, Link.self,
                       Capture.self, Logs.self, Graph.self, Node.self]
     )
 }
