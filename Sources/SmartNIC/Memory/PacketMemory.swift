@@ -99,6 +99,9 @@ public final class PacketMemory {
         for chunk in head..<(head + count) { free[chunk] = true }
         runLength[head] = 0
         allocatedBytes -= count * chunkSize
+        // Empty again (a router's card between frames): start over at the bottom, so the same
+        // few pages serve every frame instead of the cursor walking, and touching, all of them.
+        if allocatedBytes == 0 { cursor = 0 }
     }
 
     public func referenceCount(of slice: MemorySlice) -> Int { Int(references[Int(slice.chunk)]) }
