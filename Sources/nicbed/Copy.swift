@@ -54,6 +54,8 @@ struct Copy: ParsableCommand {
         case let (from?, to?):
             sourcePath = try resolve(from, forWriting: false)
             destinationPath = try resolve(to, forWriting: true)
+            // Copying a file onto itself would truncate what is being served.
+            if sourcePath == destinationPath { throw Failure("\(source) and \(destination) are the same file") }
             try fetch(from: from, to: to)
         case let (nil, to?):
             sourcePath = source

@@ -106,4 +106,20 @@ struct FileServerSimulation {
         let counts = world.fileServer.answered
         #expect(counts.keys.allSatisfy { $0 >= 400 }, "\(counts)")
     }
+
+    /// Answers arrive whole when the client sends more than the server asked for (bytes after a
+    /// request, a body that was refused), and an error answering HEAD carries no body.
+    @Test func unwantedInputNeverCostsTheAnswer() throws {
+        let world = try World()
+        let body = [UInt8](repeating: 0x61, count: 300_000)
+        try Data(body).write(to: URL(fileURLWithPath: "\(world.root)/f.bin"))
+        // A request followed by more than the server reads at once (here 100 kB it never asked for).
+        let pipelined = try world.exchange(Self.request("GET /f.bin HTTP/1.1\nHost: a\n\n", body: [UInt8](repeating: 0x7a, count: 100_000)))
+        #expect(pipelined.hasPrefix("HTTP/1.1 200 OK\r\n") && pipelined.hasSuffix(String(repeating: "a", count: 1000)), "\(pipelined.prefix(100))")
+        #expect(pipelined.utf8.count > 300_000, "the whole file arrived: \(pipelined.utf8.count)")
+        let refused = try world.exchange(Self.request("PUT /no/dir/x HTTP/1.1\nHost: a\nContent-Length: 200000\n\n", body: [UInt8](repeating: 1, count: 200_000)))
+        #expect(refused.hasPrefix("HTTP/1.1 409 "), "\(refused.prefix(100))")
+        let head = try world.exchange(Self.request("HEAD /missing HTTP/1.1\nHost: a\n\n"))
+        #expect(head.hasPrefix("HTTP/1.1 404 ") && head.hasSuffix("\r\n\r\n"), "HEAD gets no body, errors included: \(head)")
+    }
 }

@@ -183,13 +183,19 @@ final class FileDownload {
             total = response.contentLength
         case 206:
             guard let field = response.fields["Content-Range"], case let .satisfied(range, length)? = ByteRange.ContentRange(field),
-                  range.first == offset else {
+                  range.first == offset, length.map({ range.last == $0 - 1 }) ?? true else {
                 fail("the server sent a part that does not continue the local file (Content-Range \(response.fields["Content-Range"] ?? "missing"))", code: 1)
                 return false
             }
             expected = range.count
             total = length
         case 416 where resume:
+            // Complete only if the remote file is exactly as long as what we have.
+            guard let field = response.fields["Content-Range"], case let .unsatisfied(length)? = ByteRange.ContentRange(field),
+                  length == offset else {
+                fail("\(destination) has \(offset) bytes, which does not continue http://\(address):\(port)\(remote) (\(response.fields["Content-Range"] ?? "no Content-Range")); copy it again without --resume", code: 1)
+                return false
+            }
             context.print("\(destination) is already complete (\(offset) bytes)")
             finished = true
             closeFile()
@@ -212,6 +218,11 @@ final class FileDownload {
 
     private func store(_ bytes: ArraySlice<UInt8>) -> Bool {
         guard !bytes.isEmpty else { return true }
+        // Never more than the server promised: a longer answer is an error, not a longer file.
+        if let expected, received + Int64(bytes.count) > expected {
+            fail("the server sent more than the \(expected) bytes it announced", code: 1)
+            return false
+        }
         let ok = bytes.withUnsafeBytes { raw -> Bool in
             var done = 0
             while done < raw.count {

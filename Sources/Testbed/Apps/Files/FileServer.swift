@@ -70,6 +70,8 @@ final class FileServerSession {
     }
     private var phase = Phase.readingHead
     private var requestLine = ""
+    /// The request's method: an answer to HEAD carries no body, errors included.
+    private var method = ""
 
     init(connection: TCPConnection, root: String, report: @escaping (String, Int) -> Void) {
         self.connection = connection
@@ -103,9 +105,10 @@ final class FileServerSession {
 
     private func drain() {
         while true {
-            if case .sending = phase { return }
-            if case .finishing = phase { return }
-            if case .done = phase { return }
+            if !isReading {
+                discardInput()
+                return
+            }
             let count = buffer.withUnsafeMutableBytes { connection.receive(into: $0) }
             if count == 0 {
                 if connection.isEndOfStream, case .readingHead = phase { connection.close() }
@@ -118,6 +121,20 @@ final class FileServerSession {
         }
     }
 
+    /// Whether input is a request head or a PUT's body; otherwise it is not wanted.
+    private var isReading: Bool {
+        switch phase {
+        case .readingHead, .receiving: return true
+        default: return false
+        }
+    }
+
+    /// Reads and drops what the client sends while we answer (a pipelined request, a body we
+    /// refused): a close with unread input would be a reset that destroys our answer in flight.
+    private func discardInput() {
+        while buffer.withUnsafeMutableBytes({ connection.receive(into: $0) }) > 0 {}
+    }
+
     private func consume(_ count: Int) {
         switch phase {
         case .readingHead:
@@ -128,8 +145,10 @@ final class FileServerSession {
             }
             guard let parsed else { return }
             requestLine = "\(parsed.head.method) \(parsed.head.target)"
+            method = parsed.head.method
             handleRequest(parsed.head, body: Array(buffer[parsed.bodyStart..<(parsed.bodyStart + parsed.bodyBytesInChunk)]))
         case let .receiving(file, temporary, destination, existed, remaining):
+            // Bytes past Content-Length are not part of this body: they are dropped, never stored.
             let take = Int(min(Int64(count), remaining))
             guard writeAll(file, buffer[..<take]) else {
                 fail(500, "cannot write \(destination): \(String(cString: strerror(errno)))")
@@ -240,7 +259,8 @@ final class FileServerSession {
         }
         let temporary = String(cString: template)
         phase = .receiving(file: file, temporary: temporary, destination: destination, existed: existed, remaining: length)
-        if head.expectsContinue {
+        // HTTP/1.0 clients do not know 100 Continue (RFC 9110 §10.1.1): only 1.1 gets it.
+        if head.expectsContinue && head.version == .http11 {
             queue(HTTPResponseHead(status: 100).serialized())
             pump()
         }
@@ -269,7 +289,6 @@ final class FileServerSession {
 
     private func fail(_ status: Int, _ message: String) {
         cleanUp()
-        phase = .readingHead
         respond(status, message: message)
     }
 
@@ -280,7 +299,9 @@ final class FileServerSession {
         var fields = fields
         let body = message.map { Array(($0.hasSuffix("\n") ? $0 : $0 + "\n").utf8) } ?? []
         if !body.isEmpty { fields.set("Content-Type", "text/plain; charset=utf-8") }
-        queue(HTTPResponseHead(status: status, fields: fields, contentLength: Int64(body.count), persistent: false).serialized() + body)
+        // An answer to HEAD says how long the body would be, and sends none.
+        let head = HTTPResponseHead(status: status, fields: fields, contentLength: Int64(body.count), persistent: false).serialized()
+        queue(method == "HEAD" ? head : head + body)
         report("\(requestLine.isEmpty ? "(no request)" : requestLine) \(status)", status)
         phase = .finishing
         pump()
@@ -325,6 +346,7 @@ final class FileServerSession {
                 pendingOffset = 0
             case .finishing:
                 phase = .done
+                discardInput()
                 connection.close()
                 return
             default:
@@ -346,6 +368,7 @@ final class FileServerSession {
         }
     }
 
+    /// Closes what the phase holds, once: the phase is left `.done`.
     private func cleanUp() {
         switch phase {
         case let .sending(file, _):
@@ -356,5 +379,6 @@ final class FileServerSession {
         default:
             break
         }
+        phase = .done
     }
 }
