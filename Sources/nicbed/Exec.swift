@@ -7,12 +7,14 @@ import Glibc
 
 struct Exec: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Run a command inside a node: ping, stats, addr.",
+        abstract: "Run a command inside a node: ping, stats, addr, tcp-send, tcp-recv, fetch, link, capture.",
         discussion: """
-        Examples:
-          nicbed exec h1 ping -c 5 10.0.0.2
+        `nicbed exec NODE COMMAND --help` shows a command's usage. Examples:
+          nicbed exec h1 ping -c 5 -t 2 10.0.2.1
           nicbed exec h1 stats --json
           nicbed exec h1 addr
+          nicbed exec h2 tcp-recv -n 100M          (then, elsewhere)  nicbed exec h1 tcp-send -n 100M 10.0.2.1
+          nicbed exec h2 fetch 10.0.1.1 /big.bin /big.bin
         """)
 
     @Option(name: .customLong("run"), help: "The topology the node belongs to, when several are running.")

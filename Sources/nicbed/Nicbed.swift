@@ -6,10 +6,14 @@ struct Nicbed: ParsableCommand {
         commandName: "nicbed",
         abstract: "A network testbed: each emulated host is a process running nicbed's TCP/IP stack on an emulated smart NIC; hosts exchange Ethernet frames in VXLAN over UDP.",
         discussion: """
+        First: `nicbed demo` (a file copied across a router on smart and conventional NICs).
+
         Typical session:
           nicbed up topologies/line3.yaml       start one process per node
           nicbed pingall                        every host pings every host
           nicbed exec h1 ping -c 5 10.0.2.1     run a command inside a node
+          nicbed cp big.bin h1:/big.bin         put a file on h1's disk
+          nicbed cp h1:/big.bin h2:/big.bin     copy it to h2 over the emulated network
           nicbed link set r1:eth1 loss 5%       impair what r1 sends on eth1
           nicbed capture h1:eth0                record h1's eth0 to a pcap
           nicbed stats                          NIC figures of every port
