@@ -1,7 +1,7 @@
 import Wire
 
 /// How a NIC port carries Ethernet frames in UDP datagrams (DESIGN.md §3).
-public enum Encapsulation: String, Sendable, Codable {
+public enum Encapsulation: String, Sendable, Codable, CaseIterable {
     /// RFC 7348 header, VNI = link id; what tshark and Linux vxlan devices understand.
     case vxlan
     /// A bare Ethernet frame per datagram, for QEMU's `-netdev dgram` and `socket,udp=`.

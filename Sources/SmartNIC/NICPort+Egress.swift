@@ -5,16 +5,22 @@ import Wire
 extension NICPort {
     /// When `releaseDue(now:)` must next be called: the release time of the earliest frame
     /// waiting in the delay line; nil when none waits.
-    public var nextDeadline: Instant? { shaper?.nextDeadline }
+    public var nextDeadline: Instant? {
+        switch (shaper?.nextDeadline, ingressShaper?.nextDeadline) {
+        case let (out?, arriving?): min(out, arriving)
+        case let (out, arriving): out ?? arriving
+        }
+    }
 
     /// Sends, through `send`, every delayed frame whose release time is `now` or earlier, in
     /// time order. The node calls it when `nextDeadline` comes (its timer).
     public func releaseDue(now: Instant) {
         shaper?.releaseDue(now: now)
+        ingressShaper?.releaseDue(now: now)
     }
 
-    /// Frames waiting in the delay line.
-    public var queuedFrames: Int { shaper?.queuedFrames ?? 0 }
+    /// Frames waiting in the delay lines.
+    public var queuedFrames: Int { (shaper?.queuedFrames ?? 0) + (ingressShaper?.queuedFrames ?? 0) }
 
     /// Hands a transmitted datagram to the link.
     @inline(__always)
@@ -42,8 +48,31 @@ extension NICPort {
         if let shaper {
             shaper.injector.impairments = egress
         } else {
-            shaper = LinkShaper(port: self, impairments: egress, seed: impairmentSeed, slotCount: delayLineSlots)
+            shaper = LinkShaper(port: self, impairments: egress, seed: impairmentSeed, slotCount: delayLineSlots) { [unowned self] in
+                self.send($0)
+            }
         }
         isImpaired = true
     }
+
+    func ingressChanged() {
+        guard !ingress.isNone else {
+            ingressShaper?.injector.impairments = ingress
+            isIngressImpaired = false
+            return
+        }
+        if let ingressShaper {
+            ingressShaper.injector.impairments = ingress
+        } else {
+            ingressShaper = LinkShaper(port: self, impairments: ingress, seed: ingressSeed, slotCount: delayLineSlots) { [unowned self] parts in
+                // A received datagram is one part; a copy released from the delay line too.
+                self.admit(datagram: parts[0])
+                return true
+            }
+        }
+        isIngressImpaired = true
+    }
+
+    /// The ingress draws follow their own sequence, so adding them leaves the egress's alone.
+    var ingressSeed: UInt64 { impairmentSeed ^ 0x696e_6772_6573_7321 }
 }

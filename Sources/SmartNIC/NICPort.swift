@@ -41,8 +41,16 @@ public final class NICPort {
     }
     /// Down, every frame transmitted or received is dropped and counted (`droppedLinkDown`),
     /// and so are the frames waiting in the delay line when it goes down.
+    /// What the far end does to the frames it sends, when that end has no port of ours to do
+    /// it (a Linux namespace, a QEMU guest): applied here as they arrive, before the capture
+    /// and the stack see them. Its counts join the egress's (`droppedLoss`, `delayed`, …).
+    public var ingress: Impairments = .none {
+        didSet { ingressChanged() }
+    }
     public var isLinkUp = true {
-        didSet { if !isLinkUp { counters.droppedLinkDown += shaper?.discardAll() ?? 0 } }
+        didSet {
+            if !isLinkUp { counters.droppedLinkDown += (shaper?.discardAll() ?? 0) + (ingressShaper?.discardAll() ?? 0) }
+        }
     }
     /// The time impaired frames are sent at (`egress` other than `.none`): the node's loop time,
     /// or a simulation's virtual time. The same clock as `releaseDue(now:)`'s argument.
@@ -50,7 +58,10 @@ public final class NICPort {
     /// Seeds the egress impairments' random draws, so an impaired run can be replayed. Set it
     /// before `egress`; set later, it restarts the random sequence from the new seed.
     public var impairmentSeed: UInt64 = 0 {
-        didSet { shaper?.injector.reseed(impairmentSeed) }
+        didSet {
+            shaper?.injector.reseed(impairmentSeed)
+            ingressShaper?.injector.reseed(ingressSeed)
+        }
     }
     /// Frames the delay line can hold; read when `egress` is first set to something other than
     /// `.none`.
@@ -59,6 +70,9 @@ public final class NICPort {
     var shaper: LinkShaper?
     /// Whether transmitted frames go through `shaper` (`egress` is not `.none`).
     var isImpaired = false
+    /// The delay line of `ingress`, from the first time it is not `.none`.
+    var ingressShaper: LinkShaper?
+    var isIngressImpaired = false
 
     public static let maximumFrameLength = 65_535
     /// Slots of an impaired port's delay line unless `delayLineSlots` says otherwise.
@@ -112,6 +126,18 @@ public final class NICPort {
             counters.droppedForeignSource += 1
             return
         }
+        if isIngressImpaired, let ingressShaper {
+            withUnsafePointer(to: datagram) {
+                ingressShaper.offer(UnsafeBufferPointer(start: $0, count: 1), headroom: encapsulation.headerLength, now: clock())
+            }
+            return
+        }
+        admit(datagram: datagram)
+    }
+
+    /// A datagram from the peer that the link lets through: decapsulated, counted, captured,
+    /// landed in memory and handed to the stack.
+    func admit(datagram: UnsafeRawBufferPointer) {
         let frame: UnsafeRawBufferPointer
         switch encapsulation {
         case .raw:

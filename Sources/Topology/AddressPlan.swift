@@ -21,7 +21,9 @@ struct AddressPlan {
     init(_ draft: TopologyDraft, cabling: Cabling, sourcePath: String) throws(TopologyError) {
         let ports = try Self.underlayPorts(draft)
         let segments = try Segments(draft)
-        let links = try Self.links(draft, segments: segments)
+        var kinds: [String: NodeKind] = [:]
+        for node in draft.nodes { kinds[node.name.value] = node.kind }
+        let links = try Self.links(draft, segments: segments, kinds: kinds)
         let addresses = try Self.segmentAddresses(draft, segments: segments)
         try Self.checkUnique(addresses: addresses, cabling: cabling, draft: draft)
         let macs = try Self.macAddresses(draft, cabling: cabling)
@@ -31,12 +33,20 @@ struct AddressPlan {
             var interfaces: [InterfaceSpec] = []
             for (portIndex, port) in cabling.ports[nodeIndex].enumerated() {
                 let (a, b) = ports[port.link - 1]
-                let (local, peer) = port.side == .a ? (a, b) : (b, a)
+                var (local, peer) = port.side == .a ? (a, b) : (b, a)
+                var (localHost, peerHost) = (draft.underlayHost, draft.underlayHost)
+                let link = links[port.link - 1]
+                if kinds[link.a.node] == .linux || kinds[link.b.node] == .linux {
+                    let pair = LinuxUnderlay.addresses(port: a)
+                    let (ours, linux) = (pair.ours.description, pair.linux.description)
+                    (localHost, peerHost) = node.kind == .linux ? (linux, ours) : (ours, linux)
+                    (local, peer) = (a, a)
+                }
                 let endpoint = Endpoint(node: node.name.value, interface: port.name)
                 interfaces.append(InterfaceSpec(
                     name: port.name, mac: macs[nodeIndex][portIndex], address: addresses[endpoint]?.value,
-                    link: port.link, localPort: local, peerHost: draft.underlayHost, peerPort: peer,
-                    mtu: links[port.link - 1].mtu))
+                    link: port.link, localHost: localHost, localPort: local, peerHost: peerHost, peerPort: peer,
+                    mtu: link.mtu))
             }
             if let gateway = node.gateway {
                 try Self.checkNextHop(gateway, of: node.name.value, interfaces: interfaces, what: "gateway")
@@ -74,10 +84,12 @@ struct AddressPlan {
     /// Each link with its impairments and MTU settled. A queue must hold one full-size frame
     /// (else the rate limiter drops every such frame), and the links of a switch segment must
     /// share an MTU (a switch cannot fragment, so it would drop the larger frames).
-    private static func links(_ draft: TopologyDraft, segments: Segments) throws(TopologyError) -> [LinkSpec] {
+    private static func links(_ draft: TopologyDraft, segments: Segments,
+                              kinds: [String: NodeKind]) throws(TopologyError) -> [LinkSpec] {
         func mtu(_ link: LinkDraft) -> Int { link.mtu?.value ?? InterfaceSpec.defaultMTU }
         var links: [LinkSpec] = []
         for link in draft.links {
+            try checkEnds(link, kinds: kinds)
             let frame = mtu(link) + ethernetHeader
             for direction in [link.aToB, link.bToA] {
                 guard direction.impairments.queueLimit < frame, let queue = direction.changes[.queue] else { continue }
@@ -86,7 +98,8 @@ struct AddressPlan {
                     accepted: "a queue of at least \(frame) bytes for this link's mtu")
             }
             links.append(LinkSpec(id: link.id, a: link.a.value, b: link.b.value,
-                                  aToB: link.aToB.impairments, bToA: link.bToA.impairments, mtu: mtu(link)))
+                                  aToB: link.aToB.impairments, bToA: link.bToA.impairments, mtu: mtu(link),
+                                  encapsulation: link.encapsulation?.value ?? .vxlan))
         }
         for segment in segments.list where segment.isSwitched {
             let first = draft.links[segment.links[0] - 1]
@@ -101,6 +114,23 @@ struct AddressPlan {
             }
         }
         return links
+    }
+
+    /// A link needs one of our nodes at an end (someone has to carry its frames), and a link to
+    /// a Linux node is VXLAN: that is what a Linux device speaks.
+    private static func checkEnds(_ link: LinkDraft, kinds: [String: NodeKind]) throws(TopologyError) {
+        let ends = [link.a.value, link.b.value]
+        if let kind = kinds[link.a.value.node], let other = kinds[link.b.value.node], !kind.runsOurStack, !other.runsOurStack {
+            throw link.field.error(
+                "link \(link.id) joins \(ends[0]) (\(kind.rawValue)) to \(ends[1]) (\(other.rawValue)), and neither end is a node of ours to carry its frames",
+                accepted: "a host, router or switch at one end or both; put a switch between them")
+        }
+        if let linux = ends.first(where: { kinds[$0.node] == .linux }), let encapsulation = link.encapsulation,
+           encapsulation.value != .vxlan {
+            throw encapsulation.field.error(
+                "\(linux) is a linux node, whose interfaces are VXLAN devices",
+                accepted: "encap: vxlan (or no encap) on links to linux nodes")
+        }
     }
 
     /// Where each address came from, so that a clash can point at the right line.

@@ -32,6 +32,8 @@ extension Topology {
         case .host: "box"
         case .router: "ellipse"
         case .switch: "diamond"
+        case .linux: "box3d"
+        case .external: "component"
         }
     }
 

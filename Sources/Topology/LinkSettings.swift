@@ -36,10 +36,11 @@ extension TopologyParser {
     /// not among them: a file writes it inside `loss`, next to the rate it shapes.
     static let impairmentKeys = ["delay", "jitter", "loss", "duplicate", "reorder", "corrupt", "rate", "queue"]
     static let linkSettingKeys = impairmentKeys + ["mtu"]
-    static let linkKeys = ["endpoints"] + linkSettingKeys + ["egress"]
+    static let linkKeys = ["endpoints"] + linkSettingKeys + ["egress", "encap"]
 
     enum LinkAccepted {
-        static let link = "a mapping with key endpoints and optionally \((linkSettingKeys + ["egress"]).joined(separator: ", "))"
+        static let link = "a mapping with key endpoints and optionally \((linkSettingKeys + ["egress", "encap"]).joined(separator: ", "))"
+        static let encap = "vxlan (the default; what Linux and tshark decode) or raw (a bare Ethernet frame per datagram, for QEMU's -netdev dgram)"
         static let defaultLink = "a mapping with optional keys \(linkSettingKeys.joined(separator: ", ")), e.g. {delay: 10ms, rate: 100Mbit}"
         static let egress = "a mapping from one or both of the link's endpoints to impairments for the frames that end sends, e.g. {h1:eth0: {delay: 50ms}}"
         static let directional = "a mapping with optional keys \(impairmentKeys.joined(separator: ", ")), e.g. {delay: 50ms, loss: 1%}"

@@ -53,4 +53,6 @@ struct LinkDraft {
     var bToA = ImpairmentDraft()
     /// The link's `mtu`, else `defaults.link.mtu`; nil for the default.
     var mtu: Written<Int>?
+    /// The link's `encap`; nil for VXLAN.
+    var encapsulation: Written<Encapsulation>?
 }

@@ -36,7 +36,7 @@ public struct Topology: Hashable, Sendable {
     }
 }
 
-/// What a node is (DESIGN.md §4); Linux gateways follow.
+/// What a node is (DESIGN.md §4).
 public enum NodeKind: String, Hashable, Sendable, CaseIterable {
     /// One IPv4 stack running apps.
     case host
@@ -46,9 +46,19 @@ public enum NodeKind: String, Hashable, Sendable, CaseIterable {
     /// A learning layer-2 bridge: its interfaces have MACs and underlay ports but no
     /// addresses, and it has no gateway, routes or TCP.
     case `switch`
+    /// The Linux kernel's own stack in a network namespace that `nicbed up` creates; each
+    /// interface is a VXLAN device whose underlay leaves the namespace through a veth pair.
+    case linux
+    /// A node nicbed neither starts nor configures, such as a QEMU guest on `encap: raw` links:
+    /// the plan gives its interfaces addresses and underlay ports, and `nicbed up` prints the
+    /// QEMU options that join it.
+    case external
 
     /// Whether the node's interfaces carry IPv4 addresses (everything but a switch).
     public var hasAddresses: Bool { self != .switch }
+
+    /// Whether `nicbed up` runs the node as one of our processes, with our stack and NIC.
+    public var runsOurStack: Bool { self == .host || self == .router || self == .switch }
 }
 
 public struct NodeSpec: Hashable, Sendable {
@@ -100,6 +110,9 @@ public struct InterfaceSpec: Hashable, Sendable {
     public var address: IPv4Interface?
     /// Id of the link this interface is cabled to (1-based, file order).
     public var link: Int
+    /// Where this end's datagrams leave from: the topology's underlay host, or for a link to a
+    /// Linux node the link's own veth addresses (`LinuxUnderlay`).
+    public var localHost: String
     public var localPort: UInt16
     public var peerHost: String
     public var peerPort: UInt16
@@ -108,12 +121,13 @@ public struct InterfaceSpec: Hashable, Sendable {
 
     public static let defaultMTU = 1500
 
-    public init(name: String, mac: MACAddress, address: IPv4Interface?, link: Int,
+    public init(name: String, mac: MACAddress, address: IPv4Interface?, link: Int, localHost: String = "127.0.0.1",
                 localPort: UInt16, peerHost: String, peerPort: UInt16, mtu: Int = InterfaceSpec.defaultMTU) {
         self.name = name
         self.mac = mac
         self.address = address
         self.link = link
+        self.localHost = localHost
         self.localPort = localPort
         self.peerHost = peerHost
         self.peerPort = peerPort
@@ -134,18 +148,21 @@ public struct LinkSpec: Hashable, Sendable {
     public var bToA: Impairments
     /// The MTU of both ends' interfaces.
     public var mtu: Int
+    /// How the link's datagrams carry frames (`encap:`); VXLAN unless set.
+    public var encapsulation: Encapsulation
 
     /// 576 is the least every IPv4 host must accept (RFC 791); 9000 the usual jumbo frame.
     public static let mtuRange = 576...9000
 
     public init(id: Int, a: Endpoint, b: Endpoint, aToB: Impairments = .none, bToA: Impairments = .none,
-                mtu: Int = InterfaceSpec.defaultMTU) {
+                mtu: Int = InterfaceSpec.defaultMTU, encapsulation: Encapsulation = .vxlan) {
         self.id = id
         self.a = a
         self.b = b
         self.aToB = aToB
         self.bToA = bToA
         self.mtu = mtu
+        self.encapsulation = encapsulation
     }
 
     /// The impairments of frames sent by `endpoint`, or nil if it is not an end of this link.
@@ -163,6 +180,7 @@ public struct LinkSpec: Hashable, Sendable {
         hasher.combine(a)
         hasher.combine(b)
         hasher.combine(mtu)
+        hasher.combine(encapsulation)
         for impairments in [aToB, bToA] {
             hasher.combine(impairments.delay)
             hasher.combine(impairments.jitter)

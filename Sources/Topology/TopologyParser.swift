@@ -21,6 +21,8 @@ struct TopologyParser {
         static let node = "a mapping with key kind and optionally gateway, interfaces, routes, tcp, nic, capture, serve"
         static let serve = "true (a file server on port 80), false, or a mapping {port: N} with N in 1...65535; hosts only"
         static let switchNode = "for a switch, keys kind and optionally interfaces, nic, capture"
+        static let linuxNode = "for a linux node, keys kind and optionally gateway, interfaces, routes"
+        static let externalNode = "for an external node, keys kind and optionally interfaces"
         static let switchInterface = "for a switch's interface, the key mac; addresses belong on the hosts and routers cabled to it"
         static let capture = "true or false"
         static let tcp = "a mapping with key congestion, e.g. {congestion: cubic}"
@@ -126,8 +128,20 @@ struct TopologyParser {
         guard let kind = NodeKind(rawValue: kindName) else {
             throw kindField.error("'\(kindName)' is not a node kind", accepted: Accepted.kind)
         }
+        // Refused at the key: it is having the field at all that is wrong.
+        let foreign: [(key: String, why: String)] = switch kind {
+        case .linux: ["tcp", "nic", "capture", "serve"].map { key in
+            (key, "a linux node runs the kernel's own stack and NIC, which nicbed does not configure; capture on the other end of its links, and serve files with a program run by `nicbed exec`") }
+        case .external: ["gateway", "routes", "tcp", "nic", "capture", "serve"].map { key in
+            (key, "nicbed does not configure an external node; set its routes inside the guest, and capture on the other end of its links") }
+        default: []
+        }
+        for (key, why) in foreign where fields.optional(key) != nil {
+            guard let written = fields.key(key) else { continue }
+            throw written.error("'\(key)' does not apply: \(why)",
+                                accepted: kind == .linux ? Accepted.linuxNode : Accepted.externalNode)
+        }
         if kind == .switch {
-            // Refused at the key: it is having the field at all that is wrong.
             for (key, what) in [("gateway", "gateway"), ("routes", "routes"), ("tcp", "TCP")] {
                 guard fields.optional(key) != nil, let written = fields.key(key) else { continue }
                 throw written.error("a switch has no \(what): switches are layer 2 and forward frames by MAC address, never by IP",
@@ -150,7 +164,8 @@ struct TopologyParser {
         }
         var routes: [RouteDraft] = []
         if let field = fields.optional("routes") { routes = try self.routes(field) }
-        var capture = captureDefault
+        // `defaults.capture` means the nodes whose frames we handle.
+        var capture = kind.runsOurStack && captureDefault
         if let field = fields.optional("capture") { capture = try boolean(field, accepted: Accepted.capture) }
         var serve: UInt16?
         if let field = fields.optional("serve") {
@@ -321,6 +336,13 @@ struct TopologyParser {
         link.aToB = settings.impairments.overridden(by: egress.a)
         link.bToA = settings.impairments.overridden(by: egress.b)
         link.mtu = settings.mtu
+        if let field = fields.optional("encap") {
+            let text = try field.string(accepted: LinkAccepted.encap)
+            guard let encapsulation = Encapsulation(rawValue: text) else {
+                throw field.error("'\(text)' is not an encapsulation", accepted: LinkAccepted.encap)
+            }
+            link.encapsulation = Written(value: encapsulation, field: field)
+        }
         return link
     }
 

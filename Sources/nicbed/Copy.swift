@@ -76,6 +76,9 @@ struct Copy: ParsableCommand {
         do { node = try Orchestrator.locate(node: name, runName: topologyName) } catch let error as OrchestratorError {
             throw Failure("\(text): \(error.description)")
         }
+        guard node.isOurProcess else {
+            throw Failure("\(name) is a \(node.kind) node, which has no nicbed disk: copy with its own tools, e.g. `nicbed exec \(name) -- curl -o FILE http://HOST/PATH`")
+        }
         guard let status = ControlClient.status(at: node.socket) else { throw Failure("\(name) does not answer on \(node.socket)") }
         guard let disk = status.disk else { throw Failure("\(name) is a \(status.kind): only hosts have a disk") }
         return HostFile(node: node, status: status, path: String(text[text.index(after: colon)...]), disk: disk)

@@ -7,7 +7,7 @@ import Glibc
 
 struct Exec: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Run a command inside a node: ping, stats, addr, tcp-send, tcp-recv, fetch, link, capture.",
+        abstract: "Run a command inside a node: ping, stats, addr, tcp-send, tcp-recv, fetch, link, capture; in a linux node, any program.",
         discussion: """
         `nicbed exec NODE COMMAND --help` shows a command's usage. Examples:
           nicbed exec h1 ping -c 5 -t 2 10.0.2.1
@@ -15,6 +15,10 @@ struct Exec: ParsableCommand {
           nicbed exec h1 addr
           nicbed exec h2 tcp-recv -n 100M          (then, elsewhere)  nicbed exec h1 tcp-send -n 100M 10.0.2.1
           nicbed exec h2 fetch 10.0.1.1 /big.bin /big.bin
+        In a node of kind linux the command is any program, run in the node's network namespace
+        (as `ip netns exec`, so as root):
+          nicbed exec l1 -- ping -c 3 10.0.1.1
+          nicbed exec l1 -- curl -o /tmp/big.bin http://10.0.1.1/big.bin
         """)
 
     @Option(name: .customLong("run"), help: "The topology the node belongs to, when several are running.")
@@ -44,6 +48,10 @@ struct Exec: ParsableCommand {
         do { target = try Orchestrator.locate(node: node, runName: runName) } catch let error as OrchestratorError {
             throw Failure(error.description)
         }
+        if let namespace = target.namespace { try runInNamespace(namespace, arguments, node: node) }
+        guard target.isOurProcess else {
+            throw Failure("\(node) is an external node: nicbed cannot run commands in it")
+        }
         let status: Int32
         do {
             status = try ControlClient.send(ControlRequest(command: .exec, arguments: arguments), to: target.socket) { response in
@@ -54,6 +62,22 @@ struct Exec: ParsableCommand {
             throw Failure("\(node): \(error.description)")
         }
         if status != 0 { throw ExitCode(status) }
+    }
+}
+
+extension Exec {
+    /// Becomes `ip netns exec NAMESPACE COMMAND…`, with our terminal, so an interactive program
+    /// (a shell, `ping` without -c) behaves as if run there. Does not return.
+    static func runInNamespace(_ namespace: String, _ arguments: [String], node: String) throws -> Never {
+        guard !arguments.isEmpty else { throw Failure("no command for \(node): nicbed exec \(node) -- COMMAND [ARGUMENTS…]") }
+        guard geteuid() == 0 else {
+            throw Failure("\(node) is a Linux network namespace (\(namespace)), and only root can enter one: sudo nicbed exec \(node) -- \(arguments.joined(separator: " "))")
+        }
+        let ip = ["/usr/sbin/ip", "/sbin/ip", "/usr/bin/ip", "/bin/ip"].first { FileManager.default.isExecutableFile(atPath: $0) } ?? "ip"
+        let argv = ["ip", "netns", "exec", namespace] + arguments
+        var pointers = argv.map { strdup($0) } + [nil]
+        execvp(ip, &pointers)
+        throw Failure("cannot run \(ip): \(String(cString: strerror(errno)))")
     }
 }
 

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Testbed
 import Topology
 
 struct Link: ParsableCommand {
@@ -6,7 +7,9 @@ struct Link: ParsableCommand {
         abstract: "Show or change a link end while the topology runs: impairments of what it sends, up or down.",
         discussion: """
         Settings apply to the frames the named end sends (each direction of a link has its own);
-        `down` drops everything crossing that end, both ways, until `up`.
+        `down` drops everything crossing that end, both ways, until `up`. For the end of a linux
+        or external node, which has no NIC of ours, its frames are impaired where they arrive:
+        at the other end of its link, which `show` and `set` then name.
           nicbed link show h1:eth0
           nicbed link set h1:eth0 loss 5% delay 20ms
           nicbed link set r1:eth1 rate 50Mbit queue 256KiB
@@ -39,6 +42,15 @@ struct Link: ParsableCommand {
     }
 
     func run() throws {
+        do {
+            if let far = try Orchestrator.ourEndFacing(node: end.node, interface: end.interface, runName: topologyName) {
+                let incoming = action == .set ? ["--incoming"] : []
+                try Exec.run(["link", action.rawValue, far.interface] + incoming + settings, on: far.node, runName: topologyName)
+                return
+            }
+        } catch let error as OrchestratorError {
+            throw Failure(error.description)
+        }
         try Exec.run(["link", action.rawValue, end.interface] + settings, on: end.node, runName: topologyName)
     }
 }

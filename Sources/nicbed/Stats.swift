@@ -15,7 +15,8 @@ struct Stats: ParsableCommand {
             guard let record = try run.readRecord() else { throw Failure("no run record in \(run.path)") }
             var printedHeader = false
             var failed: [String] = []
-            for node in record.nodes {
+            // Linux and external nodes have no NIC of ours to count.
+            for node in record.nodes where node.isOurProcess {
                 let result: NodeExec.Result
                 do { result = try NodeExec.run(["stats", "--nic"], on: node) } catch {
                     StandardStreams.error(error.description)

@@ -46,8 +46,9 @@ struct NodeKindTests {
             """
         let topology = try Topology.parse(yaml: yaml, sourcePath: "test.yaml")
         #expect(topology.nodes.map(\.kind) == [.host, .router, .switch])
-        #expect(NodeKind.allCases.map(\.rawValue) == ["host", "router", "switch"])
-        #expect(NodeKind.allCases.map(\.hasAddresses) == [true, true, false])
+        #expect(NodeKind.allCases.map(\.rawValue) == ["host", "router", "switch", "linux", "external"])
+        #expect(NodeKind.allCases.map(\.hasAddresses) == [true, true, false, true, true])
+        #expect(NodeKind.allCases.map(\.runsOurStack) == [true, true, true, false, false])
     }
 
     @Test func aRouterHasSeveralAddressedInterfaces() throws {

@@ -26,6 +26,9 @@ final class LinkShaper {
     static let slotSize = 9 * 1024
 
     unowned let port: NICPort
+    /// Where a copy goes when its time comes: out of the port's socket for its egress, into
+    /// the port's receive path for frames from a peer that is not ours (`NICPort.ingress`).
+    let output: (UnsafeBufferPointer<UnsafeRawBufferPointer>) -> Bool
     var injector: FaultInjector
     let slotCount: Int
     let slotSize: Int
@@ -35,9 +38,11 @@ final class LinkShaper {
     private var queue: ReleaseQueue
 
     init(port: NICPort, impairments: Impairments, seed: UInt64,
-         slotCount: Int = LinkShaper.defaultSlotCount, slotSize: Int = LinkShaper.slotSize) {
+         slotCount: Int = LinkShaper.defaultSlotCount, slotSize: Int = LinkShaper.slotSize,
+         output: @escaping (UnsafeBufferPointer<UnsafeRawBufferPointer>) -> Bool) {
         precondition(slotCount > 0 && slotCount <= Int(Int32.max) && slotSize > 0, "a shaper needs slots")
         self.port = port
+        self.output = output
         injector = FaultInjector(impairments: impairments, seed: seed)
         self.slotCount = slotCount
         self.slotSize = slotSize
@@ -79,7 +84,7 @@ final class LinkShaper {
             if delivery.at <= now && delivery.corruptByte == nil {
                 // Due now: anything due before it leaves first, then the frame itself, as it is.
                 releaseDue(now: now)
-                if !port.send(datagram) { port.counters.droppedOnSend += 1 }
+                if !output(datagram) { port.counters.droppedOnSend += 1 }
                 continue
             }
             guard length <= slotSize, freeCount > 0 else {
@@ -112,7 +117,7 @@ final class LinkShaper {
         while let top = queue.first, top.time <= now.nanoseconds {
             _ = queue.popFirst()
             let part = UnsafeRawBufferPointer(start: address(of: top.slot), count: Int(top.length))
-            let sent = withUnsafePointer(to: part) { port.send(UnsafeBufferPointer(start: $0, count: 1)) }
+            let sent = withUnsafePointer(to: part) { output(UnsafeBufferPointer(start: $0, count: 1)) }
             if !sent { port.counters.droppedOnSend += 1 }
             // Freed only after the send: the slot's bytes are valid during the call.
             freeSlots[freeCount] = top.slot

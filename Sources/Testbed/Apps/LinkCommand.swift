@@ -6,7 +6,7 @@ import Topology
 /// to frames sent from then on; a link that is down drops what crosses this end both ways.
 enum LinkCommand: NodeCommand {
     static let name = "link"
-    static let usage = "link show IFACE | link set IFACE FIELD VALUE [FIELD VALUE…] | link up IFACE | link down IFACE"
+    static let usage = "link show IFACE | link set IFACE [--incoming] FIELD VALUE [FIELD VALUE…] | link up IFACE | link down IFACE"
 
     static func run(_ arguments: [String], in context: CommandContext) {
         guard arguments.count >= 2, ["show", "set", "up", "down"].contains(arguments[0]) else {
@@ -25,20 +25,23 @@ enum LinkCommand: NodeCommand {
             port.isLinkUp = arguments[0] == "up"
             context.print("\(port.name) is \(arguments[0])")
         case "set":
-            let settings = Array(arguments.dropFirst(2))
+            // `--incoming`: the frames the far end sends, for a far end with no port of ours
+            // (`nicbed link set l1:eth0 …` on a linux node comes here).
+            let incoming = arguments.count > 2 && arguments[2] == "--incoming"
+            let settings = Array(arguments.dropFirst(incoming ? 3 : 2))
             guard !settings.isEmpty, settings.count % 2 == 0 else { return usageError(context) }
             // All or nothing: one bad value leaves the link as it was.
-            var egress = port.egress
+            var impairments = incoming ? port.ingress : port.egress
             for index in stride(from: 0, to: settings.count, by: 2) {
                 do {
-                    try ImpairmentField.set(settings[index], to: settings[index + 1], in: &egress)
+                    try ImpairmentField.set(settings[index], to: settings[index + 1], in: &impairments)
                 } catch {
                     context.printError("link: \(error)")
                     context.exit(2)
                     return
                 }
             }
-            port.egress = egress
+            if incoming { port.ingress = impairments } else { port.egress = impairments }
             show(port, in: context)
         default:
             guard arguments.count == 2 else { return usageError(context) }
@@ -50,6 +53,10 @@ enum LinkCommand: NodeCommand {
     static func show(_ port: NICPort, in context: CommandContext) {
         let fields = ImpairmentField.allCases.map { "\($0.rawValue) \($0.value(in: port.egress))" }
         context.print("\(port.name) \(port.isLinkUp ? "up" : "down"), frames it sends: \(fields.joined(separator: ", "))")
+        if !port.ingress.isNone {
+            let arriving = ImpairmentField.allCases.map { "\($0.rawValue) \($0.value(in: port.ingress))" }
+            context.print("\(port.name), frames arriving from its peer: \(arriving.joined(separator: ", "))")
+        }
     }
 
     private static func usageError(_ context: CommandContext) {

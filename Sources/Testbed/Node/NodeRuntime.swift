@@ -34,6 +34,9 @@ public final class NodeRuntime {
         guard let spec = topology.node(named: name) else {
             throw NodeError("no node '\(name)' in \(topology.sourcePath); nodes: \(topology.nodes.map(\.name).joined(separator: ", "))")
         }
+        guard spec.kind.runsOurStack else {
+            throw NodeError("node '\(name)' is of kind \(spec.kind.rawValue): no nicbed process runs it (`nicbed up` \(spec.kind == .linux ? "creates its network namespace" : "prints how to join it"))")
+        }
         self.spec = spec
         self.topology = topology
         self.runDirectory = runDirectory
@@ -48,16 +51,24 @@ public final class NodeRuntime {
         for route in spec.routes { stack.addRoute(to: route.destination, via: route.nextHop) }
         bridge = spec.kind == .switch ? LearningBridge(name: name, now: startedAt) : nil
         for interface in spec.interfaces {
+            let link = topology.links[interface.link - 1]
             let port = NICPort(name: "\(name):\(interface.name)", linkID: UInt32(interface.link),
-                               peer: UnderlayAddress(ipv4: 0, port: 0), driver: NICDriver(configuration: spec.nic))
+                               peer: UnderlayAddress(ipv4: 0, port: 0), encapsulation: link.encapsulation,
+                               driver: NICDriver(configuration: spec.nic))
             if capture || spec.capture {
                 port.capture = try PcapWriter(path: runDirectory.capturePath(node: name, interface: interface.name))
             }
             let endpoint = Endpoint(node: name, interface: interface.name)
-            port.egress = topology.links[interface.link - 1].impairments(sentBy: endpoint) ?? .none
             // Seeded per node and link, so a run's impairments are the same every time.
             port.impairmentSeed = Self.seed(topology.name, name, interface.name)
-            let tunnel = try TunnelPort(port: port, loop: loop, bindHost: topology.underlayHost, localPort: interface.localPort,
+            port.egress = link.impairments(sentBy: endpoint) ?? .none
+            // A Linux or external peer has no port of ours to impair what it sends: it is done
+            // here, as its frames arrive (seeded like the rest).
+            let far = link.a == endpoint ? link.b : link.a
+            if let peer = topology.node(named: far.node), !peer.kind.runsOurStack {
+                port.ingress = link.impairments(sentBy: far) ?? .none
+            }
+            let tunnel = try TunnelPort(port: port, loop: loop, bindHost: interface.localHost, localPort: interface.localPort,
                                         peerHost: interface.peerHost, peerPort: interface.peerPort) { [stack, bridge, loop] in
                 let now = Instant(nanoseconds: loop.nanoseconds)
                 stack.advance(to: now)

@@ -10,6 +10,14 @@ public enum NodeExec {
     }
 
     public static func run(_ arguments: [String], on node: RunRecord.Node) throws(OrchestratorError) -> Result {
+        if let namespace = node.namespace {
+            let ran = try SystemCommand.run(LinuxNamespace.execArguments(namespace: namespace, command: arguments))
+            func lines(_ text: String) -> [String] { text.split(separator: "\n").map(String.init) }
+            return Result(status: ran.status, output: lines(ran.output), errors: lines(ran.error))
+        }
+        guard node.isOurProcess else {
+            throw OrchestratorError("\(node.name) is an external node: nicbed cannot run commands in it")
+        }
         var result = Result(status: 0, output: [], errors: [])
         do {
             result.status = try ControlClient.send(ControlRequest(command: .exec, arguments: arguments), to: node.socket) { response in

@@ -30,46 +30,77 @@ public enum Orchestrator {
         }
         let run = RunDirectory(topologyName: topology.name)
         if let existing = try run.readRecord() {
-            if existing.nodes.contains(where: { ProcessControl.isAlive($0.pid) }) {
+            if existing.nodes.contains(where: { $0.isOurProcess && ProcessControl.isAlive($0.pid) }) {
                 throw OrchestratorError("topology '\(topology.name)' is already up (run directory \(run.path)); `nicbed down \(topology.name)` stops it")
+            }
+            // Its processes are gone (a crash, a reboot): what is left of it goes too.
+            for node in existing.nodes {
+                if let namespace = node.namespace {
+                    LinuxNamespace.remove(namespace: namespace, rootDevices: node.underlayDevices ?? [])
+                }
             }
             run.removeRecord()
         }
+        let processes = topology.nodes.filter(\.kind.runsOurStack)
+        let linux = topology.nodes.filter { $0.kind == .linux }
+        try LinuxNamespace.checkPossible(for: linux)
         try run.create()
         let absolutePath = URL(fileURLWithPath: topologyPath).standardizedFileURL.path
         let executable = ProcessControl.currentExecutable()
+
+        // Namespaces first: our processes bind their sockets to the veth pairs' addresses.
+        var namespaces: [LinuxNamespace] = []
+        func removeNamespaces() {
+            for namespace in namespaces { LinuxNamespace.remove(namespace: namespace.name, rootDevices: namespace.rootDevices) }
+        }
+        for node in linux {
+            let namespace = LinuxNamespace(topology: topology, node: node)
+            do { try namespace.create() } catch {
+                removeNamespaces()
+                throw OrchestratorError("node \(node.name): \(error.description)")
+            }
+            namespaces.append(namespace)
+            print("node \(node.name): Linux network namespace \(namespace.name)")
+        }
 
         let loop = try Loop()
         defer { loop.close() }
         var children: [String: ChildProcess] = [:]
         var exited: [String: String] = [:]
-        for node in topology.nodes {
-            let log = run.logPath(node: node.name)
-            try? FileManager.default.removeItem(atPath: log)
-            var arguments = ["node", "--topology", absolutePath, "--name", node.name, "--run-dir", run.path]
-            if let port = options.basePort { arguments += ["--base-port", String(port)] }
-            if options.capture { arguments.append("--capture") }
-            if let mode = options.nicMode { arguments += ["--nic", mode.rawValue] }
-            let name = node.name
-            children[node.name] = try ChildProcess(loop: loop, executable: executable, arguments: arguments,
-                                                   logPath: log, detached: true) { status, signal in
-                exited[name] = signal != 0 ? "killed by signal \(signal)" : "exited with status \(status)"
+        do {
+            for node in processes {
+                let log = run.logPath(node: node.name)
+                try? FileManager.default.removeItem(atPath: log)
+                var arguments = ["node", "--topology", absolutePath, "--name", node.name, "--run-dir", run.path]
+                if let port = options.basePort { arguments += ["--base-port", String(port)] }
+                if options.capture { arguments.append("--capture") }
+                if let mode = options.nicMode { arguments += ["--nic", mode.rawValue] }
+                let name = node.name
+                children[node.name] = try ChildProcess(loop: loop, executable: executable, arguments: arguments,
+                                                       logPath: log, detached: true) { status, signal in
+                    exited[name] = signal != 0 ? "killed by signal \(signal)" : "exited with status \(status)"
+                }
             }
+        } catch {
+            // A node that could not be started leaves nothing of the run behind.
+            for child in children.values { child.kill(SIGKILL) }
+            removeNamespaces()
+            throw OrchestratorError("cannot start the node processes: \(error)")
         }
 
         var ready: Set<String> = []
         let deadline = Date().addingTimeInterval(options.readyTimeoutSeconds)
         let poll = LoopTimer(loop: loop)
         poll.start(after: 20, repeating: 50) {
-            for node in topology.nodes where !ready.contains(node.name) && exited[node.name] == nil {
+            for node in processes where !ready.contains(node.name) && exited[node.name] == nil {
                 if ControlClient.status(at: run.socketPath(node: node.name)) != nil { ready.insert(node.name) }
             }
-            if ready.count == topology.nodes.count || !exited.isEmpty || Date() > deadline { loop.stop() }
+            if ready.count == processes.count || !exited.isEmpty || Date() > deadline { loop.stop() }
         }
         loop.run()
         poll.close()
 
-        let failed = topology.nodes.filter { !ready.contains($0.name) }
+        let failed = processes.filter { !ready.contains($0.name) }
         if !failed.isEmpty {
             for node in failed {
                 let reason = exited[node.name] ?? "did not answer within \(Int(options.readyTimeoutSeconds)) s"
@@ -80,14 +111,34 @@ public enum Orchestrator {
                 child.kill(SIGTERM)
                 _ = ProcessControl.waitForExit(child.pid, seconds: 3) || { child.kill(SIGKILL); return true }()
             }
+            removeNamespaces()
             throw OrchestratorError("topology '\(topology.name)' did not come up; the other nodes were stopped")
         }
 
         let record = RunRecord(name: topology.name, topology: absolutePath, basePort: topology.basePort, capture: options.capture,
                                nodes: topology.nodes.map { node in
-                                   RunRecord.Node(name: node.name, kind: node.kind.rawValue, pid: children[node.name]!.pid,
-                                                  socket: run.socketPath(node: node.name), log: run.logPath(node: node.name))
+                                   var entry = RunRecord.Node(name: node.name, kind: node.kind.rawValue, pid: children[node.name]?.pid ?? 0,
+                                                              socket: run.socketPath(node: node.name), log: run.logPath(node: node.name))
+                                   if !node.kind.runsOurStack {
+                                       entry.socket = ""
+                                       entry.log = ""
+                                       entry.interfaces = node.interfaces.map { interface in
+                                           NodeStatus.InterfaceStatus(name: interface.name, mac: interface.mac.description,
+                                                                      address: interface.address?.description ?? "-",
+                                                                      underlay: "\(interface.localHost):\(interface.localPort)",
+                                                                      peer: "\(interface.peerHost):\(interface.peerPort)")
+                                       }
+                                   }
+                                   if let namespace = namespaces.first(where: { $0.spec.name == node.name }) {
+                                       entry.namespace = namespace.name
+                                       entry.underlayDevices = namespace.rootDevices
+                                   }
+                                   return entry
                                })
+        for node in topology.nodes where node.kind == .external {
+            print("node \(node.name) is external: start it yourself, e.g. a QEMU guest with")
+            for line in QEMUJoin.arguments(for: node, in: topology) { print("  \(line)") }
+        }
         try run.write(record)
         // The nodes run on; `up` stops watching them so its loop can end.
         children.values.forEach { $0.release() }
@@ -99,10 +150,11 @@ public enum Orchestrator {
         let run = try selectRun(runName)
         guard let record = try run.readRecord() else { throw OrchestratorError("nothing is running in \(run.path)") }
         var forced: [String] = []
-        for node in record.nodes where ProcessControl.isAlive(node.pid) {
+        let processes = record.nodes.filter(\.isOurProcess)
+        for node in processes where ProcessControl.isAlive(node.pid) {
             _ = try? ControlClient.send(ControlRequest(command: .shutdown), to: node.socket) { _ in }
         }
-        for node in record.nodes {
+        for node in processes {
             if ProcessControl.waitForExit(node.pid, seconds: 5) { continue }
             kill(node.pid, SIGTERM)
             if !ProcessControl.waitForExit(node.pid, seconds: 2) {
@@ -111,9 +163,15 @@ public enum Orchestrator {
             }
             forced.append(node.name)
         }
-        for node in record.nodes { unlink(node.socket) }
+        for node in processes { unlink(node.socket) }
+        var leftovers: [String] = []
+        for node in record.nodes {
+            guard let namespace = node.namespace else { continue }
+            leftovers += LinuxNamespace.remove(namespace: namespace, rootDevices: node.underlayDevices ?? [])
+        }
         run.removeRecord()
         if !forced.isEmpty { print("had to signal: \(forced.joined(separator: ", "))") }
+        if !leftovers.isEmpty { print("could not remove: \(leftovers.joined(separator: "; "))") }
         print("stopped \(record.name): \(record.nodes.count) node\(record.nodes.count == 1 ? "" : "s") (logs and captures stay in \(run.path))")
     }
 
@@ -147,6 +205,27 @@ public enum Orchestrator {
             throw OrchestratorError("no running node named '\(node)'" + (known.isEmpty ? "; no topology is up" : "; running nodes: \(known.joined(separator: ", "))"))
         default: throw OrchestratorError("node '\(node)' runs in several topologies; choose one with --run NAME")
         }
+    }
+
+    /// For an interface of a linux or external node: our end of its link, which impairs what
+    /// that interface sends. Nil when the node is one of ours.
+    public static func ourEndFacing(node: String, interface: String, runName: String?) throws -> (node: String, interface: String)? {
+        let located = try locate(node: node, runName: runName)
+        guard !located.isOurProcess else { return nil }
+        let runs = runName != nil ? [try selectRun(runName)] : RunDirectory.all()
+        guard let record = runs.compactMap({ try? $0.readRecord() }).first(where: { $0.nodes.contains(located) }) else {
+            throw OrchestratorError("no run record holds \(node)")
+        }
+        let topology: Topology
+        do { topology = try Topology.load(path: record.topology, basePortOverride: record.basePort) } catch {
+            throw OrchestratorError("cannot read the topology of the run: \(error.description)")
+        }
+        let end = Endpoint(node: node, interface: interface)
+        guard let link = topology.links.first(where: { $0.a == end || $0.b == end }) else {
+            throw OrchestratorError("\(node) has no interface '\(interface)'")
+        }
+        let far = link.a == end ? link.b : link.a
+        return (far.node, far.interface)
     }
 
     public static func tail(of path: String, lines: Int) -> [String] {

@@ -10,11 +10,13 @@ public enum PingAll {
         public var droppedPercent: Int { sent == 0 ? 0 : (sent - received) * 100 / sent }
     }
 
-    /// Hosts and the address each is pinged at (its first interface's), from the nodes' status;
-    /// nil for a host that does not answer (it is dead or stuck): it reaches nobody.
+    /// Hosts and Linux nodes, and the address each is pinged at (its first interface's), from
+    /// the nodes' status; nil for a host that does not answer (it is dead or stuck): it
+    /// reaches nobody. A Linux node pings with the system's ping, whose options are the same.
     public static func targets(_ record: RunRecord) -> [(node: RunRecord.Node, address: String?)] {
-        record.nodes.filter { $0.kind == "host" }.map { node in
-            let address = ControlClient.status(at: node.socket)?.interfaces.first?.address.split(separator: "/").first
+        record.nodes.filter { $0.kind == "host" || $0.kind == "linux" }.map { node in
+            let interfaces = node.interfaces ?? ControlClient.status(at: node.socket)?.interfaces
+            let address = interfaces?.first?.address.split(separator: "/").first
             return (node, address.map(String.init))
         }
     }

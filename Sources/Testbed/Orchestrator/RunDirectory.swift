@@ -62,6 +62,16 @@ public struct RunRecord: Codable, Sendable, Equatable {
         public var pid: Int32
         public var socket: String
         public var log: String
+        /// A linux node's network namespace, and the root ends of its veth pairs: what `down`
+        /// removes. Nil for the nodes that are our processes.
+        public var namespace: String?
+        public var underlayDevices: [String]?
+        /// The interfaces of a node that answers no control socket (linux, external), as
+        /// `status` shows them.
+        public var interfaces: [NodeStatus.InterfaceStatus]?
+
+        /// Whether the node is one of our processes, with a control socket.
+        public var isOurProcess: Bool { pid > 0 }
     }
 
     public var name: String

@@ -2,7 +2,16 @@
 public enum StatusTable {
     public static func render(_ record: RunRecord) throws -> String {
         var rows: [[String]] = [["NODE", "KIND", "PID", "STATE", "IFACE", "ADDRESS", "MAC", "UNDERLAY", "PEER"]]
-        for node in record.nodes {
+        for node in record.nodes where !node.isOurProcess {
+            let state = node.namespace.map { FileManager.default.fileExists(atPath: "/run/netns/\($0)") ? "netns \($0)" : "netns gone" }
+                ?? "not started by nicbed"
+            let interfaces = node.interfaces ?? []
+            for (index, interface) in interfaces.enumerated() {
+                rows.append(index == 0 ? [node.name, node.kind, "-", state] : ["", "", "", ""])
+                rows[rows.count - 1] += [interface.name, interface.address, interface.mac, interface.underlay, interface.peer]
+            }
+        }
+        for node in record.nodes where node.isOurProcess {
             let alive = ProcessControl.isAlive(node.pid)
             let status = alive ? ControlClient.status(at: node.socket) : nil
             let state = !alive ? "stopped" : (status == nil ? "not answering" : "running")

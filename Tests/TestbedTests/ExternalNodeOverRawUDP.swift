@@ -1,0 +1,129 @@
+import Foundation
+import Testing
+import Wire
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// An external node on an `encap: raw` link, played by this test the way QEMU's
+/// `-netdev dgram` would: bare Ethernet frames in UDP datagrams, from and to the ports that
+/// `nicbed up` prints for it.
+@Suite("an external node over raw UDP", .serialized)
+struct ExternalNodeOverRawUDP {
+    static let guestMAC = MACAddress(2, 0, 0, 0, 2, 0)
+    static let hostMAC = MACAddress(2, 0, 0, 0, 1, 0)
+    static let host = IPv4Address(10, 0, 1, 1)
+    static let guest = IPv4Address(10, 0, 1, 2)
+
+    @Test func theGuestIsAnsweredInBareFrames() throws {
+        let run = try TestRun(ports: 2)
+        defer { run.finish() }
+        let up = try run.up("topologies/qemu-guest.yaml")
+        #expect(up.status == 0, "\(up.output) \(up.error)")
+        let guestPort = run.basePort + 1
+        #expect(up.output.contains("-netdev dgram,id=eth0,local.type=inet,local.host=127.0.0.1,local.port=\(guestPort),remote.type=inet,remote.host=127.0.0.1,remote.port=\(run.basePort)"), "\(up.output)")
+        #expect(up.output.contains("mac=\(Self.guestMAC)") && up.output.contains("10.0.1.2/24"))
+        let status = try run.nicbed("status")
+        let guestRow = status.output.split(separator: "\n").first { $0.hasPrefix("g1 ") }.map { $0.split(separator: " ").map(String.init) }
+        #expect(guestRow?.prefix(3) == ["g1", "external", "-"] && guestRow?.contains("127.0.0.1:\(guestPort)") == true, "\(status.output)")
+
+        let socket = FreePorts.bindUDP(port: guestPort)
+        try #require(socket >= 0)
+        defer { close(socket) }
+        var timeout = timeval(tv_sec: 0, tv_usec: 200_000)
+        setsockopt(socket, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
+
+        var reply: [UInt8]?
+        for attempt in 0..<20 where reply == nil {
+            Self.send(socket, Self.arpRequest(), to: run.basePort)
+            Self.send(socket, Self.echoRequest(sequence: UInt16(attempt)), to: run.basePort)
+            reply = Self.receiveEchoReply(socket)
+        }
+        let frame = try #require(reply, "no echo reply in a bare frame")
+        // No VXLAN header: the datagram starts with the Ethernet destination, the guest's MAC.
+        #expect(Array(frame.prefix(6)) == [2, 0, 0, 0, 2, 0])
+
+        // Our host's own traffic reaches the guest bare as well: h1 learnt the guest's MAC from
+        // its ARP request, so its ping comes straight as an echo request.
+        let ping = try BackgroundCommand(Environment.nicbed, ["exec", "h1", "ping", "-c", "1", "-W", "1", "10.0.1.2"],
+                                         environment: run.environment, directory: run.root)
+        #expect(Self.receiveEchoRequest(socket), "h1's echo request to the guest, in a bare frame")
+        _ = ping.wait(seconds: 5)
+    }
+
+    static func send(_ fd: Int32, _ bytes: [UInt8], to port: UInt16) {
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_port = port.bigEndian
+        address.sin_addr.s_addr = UInt32(0x7f00_0001).bigEndian
+        _ = bytes.withUnsafeBytes { raw in
+            withUnsafePointer(to: &address) {
+                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                    sendto(fd, raw.baseAddress, raw.count, 0, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
+                }
+            }
+        }
+    }
+
+    /// Datagrams until the socket times out, each a whole frame.
+    static func datagrams(_ fd: Int32, _ each: ([UInt8]) -> Bool) -> Bool {
+        var buffer = [UInt8](repeating: 0, count: 65_536)
+        for _ in 0..<1_000 {
+            let count = buffer.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, 0) }
+            guard count > 0 else { return false }
+            if each(Array(buffer[..<count])) { return true }
+        }
+        return false
+    }
+
+    static func receiveEchoReply(_ fd: Int32) -> [UInt8]? {
+        var found: [UInt8]?
+        _ = datagrams(fd) { frame in
+            let isReply: Bool = frame.withUnsafeBytes { bytes in
+                guard let ethernet = try? EthernetFrameView(checking: bytes), ethernet.etherType == EtherType.ipv4,
+                      let ip = try? IPv4PacketView(checking: ethernet.payload),
+                      let icmp = try? ICMPv4MessageView(checking: ip.payload),
+                      case let .echoReply(id, _, _)? = try? ICMPv4Repr.parse(icmp) else { return false }
+                return id == 0xbeef
+            }
+            if isReply { found = frame }
+            return isReply
+        }
+        return found
+    }
+
+    static func receiveEchoRequest(_ fd: Int32) -> Bool {
+        datagrams(fd) { frame in
+            frame.withUnsafeBytes { bytes in
+                guard let ethernet = try? EthernetFrameView(checking: bytes), ethernet.etherType == EtherType.ipv4,
+                      ethernet.destination == guestMAC,
+                      let ip = try? IPv4PacketView(checking: ethernet.payload), ip.destination == guest,
+                      let icmp = try? ICMPv4MessageView(checking: ip.payload),
+                      case .echoRequest? = try? ICMPv4Repr.parse(icmp) else { return false }
+                return true
+            }
+        }
+    }
+
+    static func arpRequest() -> [UInt8] {
+        var frame = [UInt8](repeating: 0, count: 42)
+        frame.withUnsafeMutableBytes { b in
+            EthernetRepr(destination: .broadcast, source: guestMAC, etherType: EtherType.arp).emit(into: b)
+            ARPRepr(operation: .request, senderHardware: guestMAC, senderProtocol: guest, targetHardware: .zero, targetProtocol: host)
+                .emit(into: UnsafeMutableRawBufferPointer(rebasing: b[14...]))
+        }
+        return frame
+    }
+
+    static func echoRequest(sequence: UInt16) -> [UInt8] {
+        let icmp = ICMPv4Repr.echoRequest(identifier: 0xbeef, sequenceNumber: sequence, data: Array(0..<32))
+        var frame = [UInt8](repeating: 0, count: 14 + 20 + icmp.length)
+        frame.withUnsafeMutableBytes { b in
+            EthernetRepr(destination: hostMAC, source: guestMAC, etherType: EtherType.ipv4).emit(into: b)
+            let ip = UnsafeMutableRawBufferPointer(rebasing: b[14...])
+            IPv4Repr(source: guest, destination: host, protocolNumber: IPProtocol.icmp, payloadLength: icmp.length).emit(into: ip)
+            icmp.emit(into: UnsafeMutableRawBufferPointer(rebasing: ip[20...]))
+        }
+        return frame
+    }
+}

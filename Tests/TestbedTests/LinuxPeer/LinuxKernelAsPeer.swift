@@ -1,0 +1,158 @@
+import Foundation
+import Testing
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Our stack against one nobody here wrote: the Linux kernel's, in a network namespace joined
+/// to our host by a VXLAN device (DESIGN.md §6, layer 4). Real tools on the Linux side (ping,
+/// curl, python's http.server, socat, tc netem), and every capture checked by tshark with
+/// checksum validation on.
+@Suite("the Linux kernel's stack as a peer", .serialized)
+struct LinuxKernelAsPeer {
+    static let bulk = 100_000_000
+
+    @Test(.enabled(if: LinuxPeerRun.canRun, "\(LinuxPeerRun.missing ?? "")"))
+    func pingCrossesBothWays() throws {
+        let peer = try LinuxPeerRun()
+        defer { peer.finish() }
+        let fromLinux = try peer.inLinux("ping", "-c", "3", "-i", "0.2", "-W", "2", LinuxPeerRun.ours)
+        #expect(fromLinux.status == 0 && fromLinux.output.contains("3 received"), "\(fromLinux.output) \(fromLinux.error)")
+        let fromUs = try peer.nicbed("exec", "h1", "ping", "-c", "3", "-i", "0.2", LinuxPeerRun.linux)
+        #expect(fromUs.status == 0 && fromUs.output.contains("3 received"), "\(fromUs.output) \(fromUs.error)")
+        // The kernel answers with its own TTL and our ping reads it: proof the reply is Linux's.
+        #expect(fromUs.output.contains("ttl=64"))
+        let all = try peer.nicbed("pingall")
+        #expect(all.status == 0 && all.output.contains("0% dropped"), "\(all.output) \(all.error)")
+        let problems = try peer.downAndCheckCapture()
+        #expect(problems.isEmpty, "\(problems.prefix(10))")
+    }
+
+    @Test(.enabled(if: LinuxPeerRun.canRun, "\(LinuxPeerRun.missing ?? "")"))
+    func curlGetsRangesAndPutsFilesOnOurServer() throws {
+        let peer = try LinuxPeerRun()
+        defer { peer.finish() }
+        let source = try FilesOverRealProcesses.randomFile(8 << 20)
+        defer { try? FileManager.default.removeItem(atPath: source) }
+        #expect(try peer.nicbed("cp", source, "h1:/served.bin").status == 0)
+
+        let got = "\(peer.directory)/got.bin"
+        let get = try peer.inLinux("curl", "-sS", "--fail", "-o", got, "http://\(LinuxPeerRun.ours)/served.bin")
+        #expect(get.status == 0, "\(get.error)")
+        #expect(try LinuxPeerRun.sha256(got) == LinuxPeerRun.sha256(source))
+
+        let range = try peer.inLinux("curl", "-sS", "--fail", "-r", "1000-1999", "-o", "\(peer.directory)/range.bin",
+                                     "http://\(LinuxPeerRun.ours)/served.bin")
+        #expect(range.status == 0, "\(range.error)")
+        let wanted = try Data(contentsOf: URL(fileURLWithPath: source))[1000..<2000]
+        #expect(try Data(contentsOf: URL(fileURLWithPath: "\(peer.directory)/range.bin")) == wanted)
+
+        let missing = try peer.inLinux("curl", "-sS", "--fail", "-o", "/dev/null", "http://\(LinuxPeerRun.ours)/absent.bin")
+        #expect(missing.status == 22 && missing.error.contains("404"), "\(missing.status) \(missing.error)")
+
+        let put = try peer.inLinux("curl", "-sS", "--fail", "-T", source, "http://\(LinuxPeerRun.ours)/uploaded.bin")
+        #expect(put.status == 0, "\(put.error)")
+        #expect(try LinuxPeerRun.sha256("\(peer.disk)/uploaded.bin") == LinuxPeerRun.sha256(source))
+
+        let problems = try peer.downAndCheckCapture()
+        #expect(problems.isEmpty, "\(problems.prefix(10))")
+    }
+
+    @Test(.enabled(if: LinuxPeerRun.canRun, "\(LinuxPeerRun.missing ?? "")"))
+    func ourClientDownloadsFromPythonsHTTPServer() throws {
+        let peer = try LinuxPeerRun()
+        defer { peer.finish() }
+        let served = "\(peer.directory)/python"
+        try FileManager.default.createDirectory(atPath: served, withIntermediateDirectories: true)
+        let source = try FilesOverRealProcesses.randomFile(8 << 20)
+        defer { try? FileManager.default.removeItem(atPath: source) }
+        try FileManager.default.copyItem(atPath: source, toPath: "\(served)/file.bin")
+        let server = try peer.inBackground(["exec", "l1", "--", "python3", "-m", "http.server", "8000",
+                                            "--bind", LinuxPeerRun.linux, "--directory", served])
+        var listening = false
+        for _ in 0..<100 where !listening {
+            listening = try peer.inLinux("curl", "-s", "-o", "/dev/null", "http://\(LinuxPeerRun.linux):8000/").status == 0
+            if !listening { usleep(100_000) }
+        }
+        #expect(listening, "python3 -m http.server did not start: \(server.output)")
+
+        let fetch = try peer.nicbed("exec", "h1", "fetch", "-p", "8000", LinuxPeerRun.linux, "/file.bin", "/file.bin")
+        #expect(fetch.status == 0, "\(fetch.output) \(fetch.error)")
+        #expect(try LinuxPeerRun.sha256("\(peer.disk)/file.bin") == LinuxPeerRun.sha256(source))
+
+        let problems = try peer.downAndCheckCapture()
+        #expect(problems.isEmpty, "\(problems.prefix(10))")
+    }
+
+    @Test(.enabled(if: LinuxPeerRun.canRun, "\(LinuxPeerRun.missing ?? "")"))
+    func a100MBStreamCrossesEachWayAndTheHandshakeNegotiatesEveryOption() throws {
+        let peer = try LinuxPeerRun()
+        defer { peer.finish() }
+        try Self.bulkBothWays(peer, seed: 31)
+
+        // Linux opened one connection and we the other: both SYNs and both SYN-ACKs carry MSS
+        // 1460, a window scale, SACK-permitted and a timestamp.
+        let handshakes = try CaptureCheck.handshakesWithEveryOption(in: peer.capture)
+        for (source, ack) in [(LinuxPeerRun.linux, 0), (LinuxPeerRun.ours, 1), (LinuxPeerRun.ours, 0), (LinuxPeerRun.linux, 1)] {
+            #expect(handshakes.contains { $0.hasPrefix("\(source) \(ack) 1460 ") }, "no \(ack == 0 ? "SYN" : "SYN-ACK") from \(source) with every option: \(handshakes)")
+        }
+        // Both sides kept timestamps on every segment after agreeing to them, and window
+        // scaling took effect (a window no 16-bit field can hold).
+        #expect(try CaptureCheck.count("tcp && !tcp.options.timestamp.tsval && tcp.flags.reset == 0", in: peer.capture) == 0)
+        #expect(try CaptureCheck.count("tcp.window_size > 65535", in: peer.capture) > 0)
+
+        let problems = try peer.downAndCheckCapture()
+        #expect(problems.isEmpty, "\(problems.prefix(10))")
+    }
+
+    /// The issue's `tc qdisc add dev eth0 root netem loss 2% delay 5ms` on the Linux side.
+    /// The kernels of our machines and CI are built without netem (CONFIG_NET_SCH_NETEM), so
+    /// the same impairment of what l1 sends is applied by nicbed: a Linux end has no port of
+    /// ours, so its frames are lost and delayed where they arrive, before our stack and the
+    /// capture see them, which is what a wire would do to them.
+    @Test(.enabled(if: LinuxPeerRun.canRun, "\(LinuxPeerRun.missing ?? "")"))
+    func a100MBStreamCrossesEachWayThroughLossAndDelayOnTheLinuxSide() throws {
+        let peer = try LinuxPeerRun()
+        defer { peer.finish() }
+        let impair = try peer.nicbed("link", "set", "l1:eth0", "loss", "2%", "delay", "5ms")
+        #expect(impair.status == 0 && impair.output.contains("frames arriving from its peer: delay 5ms"), "\(impair.output) \(impair.error)")
+        try Self.bulkBothWays(peer, seed: 32)
+
+        // Linux's frames were lost on the way, and we reported the holes with SACK blocks.
+        let stats = try peer.nicbed("exec", "h1", "stats", "--json")
+        let json = try JSONSerialization.jsonObject(with: Data(stats.output.utf8)) as? [String: Any]
+        let port = (json?["ports"] as? [String: Any])?["h1:eth0"] as? [String: Int]
+        #expect((port?["droppedLoss"] ?? 0) > 1_000, "2% of about 70,000 data segments: \(port ?? [:])")
+        #expect(try CaptureCheck.count("ip.src == \(LinuxPeerRun.ours) && tcp.options.sack_le", in: peer.capture) > 0)
+
+        let problems = try peer.downAndCheckCapture()
+        #expect(problems.isEmpty, "\(problems.prefix(10))")
+    }
+
+    /// 100 MB from our tcp-send to socat on Linux, and 100 MB from socat to our tcp-recv; both
+    /// checked byte for byte against the seeded pattern.
+    static func bulkBothWays(_ peer: LinuxPeerRun, seed: UInt64) throws {
+        let pattern = "\(peer.directory)/pattern.bin"
+        try LinuxPeerRun.patternFile(pattern, seed: seed, size: bulk)
+
+        let received = "\(peer.directory)/from-us.bin"
+        let sink = try peer.inBackground(["exec", "l1", "--", "socat", "-u",
+                                          "TCP-LISTEN:5001,bind=\(LinuxPeerRun.linux),reuseaddr", "CREATE:\(received)"])
+        var listening = false
+        for _ in 0..<100 where !listening {
+            listening = try peer.inLinux("ss", "-Htln", "sport = :5001").output.contains("5001")
+            if !listening { usleep(50_000) }
+        }
+        #expect(listening, "socat did not listen: \(sink.output)")
+        let send = try peer.nicbed("exec", "h1", "tcp-send", "-n", String(bulk), "--seed", String(seed), LinuxPeerRun.linux)
+        #expect(send.status == 0, "ours to Linux: \(send.output) \(send.error)")
+        #expect(sink.wait(seconds: 120) == 0, "socat: \(sink.output)")
+        #expect(try LinuxPeerRun.sha256(received) == LinuxPeerRun.sha256(pattern), "the bytes Linux received are the pattern")
+
+        let receiver = try peer.inBackground(["exec", "h1", "tcp-recv", "-n", String(bulk), "--seed", String(seed)])
+        #expect(receiver.waitFor("listening on port 5001"), "\(receiver.output)")
+        let source = try peer.inLinux("socat", "-u", "OPEN:\(pattern)", "TCP:\(LinuxPeerRun.ours):5001")
+        #expect(source.status == 0, "Linux to ours: \(source.error)")
+        #expect(receiver.wait(seconds: 300) == 0, "tcp-recv checks every byte: \(receiver.output)")
+    }
+}

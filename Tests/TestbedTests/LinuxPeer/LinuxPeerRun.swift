@@ -1,0 +1,139 @@
+import Foundation
+import Testbed
+import Testing
+
+/// `topologies/linux-peer.yaml` up for one test: our host h1 (10.0.1.1, file server, capture
+/// on) and the kernel's stack in l1 (10.0.1.2), with the helpers the tests share.
+final class LinuxPeerRun {
+    static let tools = ["ip", "ethtool", "tc", "ping", "curl", "socat", "python3", "tshark", "sha256sum"]
+    /// Why the tests cannot run here, or nil when they can.
+    static var missing: String? {
+        if !Environment.isRoot { return "needs root (network namespaces, veth, VXLAN)" }
+        let absent = tools.filter { !Environment.has($0) && !FileManager.default.isExecutableFile(atPath: "/usr/sbin/\($0)") }
+        return absent.isEmpty ? nil : "needs \(absent.joined(separator: ", "))"
+    }
+    static var canRun: Bool { missing == nil || Environment.isCI }
+
+    static let ours = "10.0.1.1"
+    static let linux = "10.0.1.2"
+    static let namespace = "nicbed-linux-peer-l1"
+
+    let run: TestRun
+    var directory: String { run.root }
+    var disk: String { "\(run.root)/linux-peer/h1.disk" }
+    var capture: String { "\(run.root)/linux-peer/h1-eth0.pcap" }
+    private var background: [BackgroundCommand] = []
+
+    init() throws {
+        run = try TestRun(ports: 2)
+        let up = try run.up("topologies/linux-peer.yaml")
+        #expect(up.status == 0, "up failed: \(up.output) \(up.error)")
+        guard up.status == 0 else { throw LinuxPeerError.notUp }
+    }
+
+    @discardableResult
+    func nicbed(_ arguments: String...) throws -> CommandResult {
+        try CommandRunner.run(Environment.nicbed, arguments, environment: run.environment)
+    }
+
+    /// A program run in l1's namespace through `nicbed exec l1 -- …`.
+    @discardableResult
+    func inLinux(_ arguments: String...) throws -> CommandResult {
+        try CommandRunner.run(Environment.nicbed, ["exec", "l1", "--"] + arguments, environment: run.environment)
+    }
+
+    func inBackground(_ arguments: [String]) throws -> BackgroundCommand {
+        let command = try BackgroundCommand(Environment.nicbed, arguments, environment: run.environment, directory: run.root)
+        background.append(command)
+        return command
+    }
+
+    /// Stops the topology (closing the capture) and checks every frame of it in tshark.
+    func downAndCheckCapture() throws -> [String] {
+        let down = try nicbed("down")
+        #expect(down.status == 0, "\(down.output) \(down.error)")
+        #expect(!FileManager.default.fileExists(atPath: "/run/netns/\(Self.namespace)"), "down removes the namespace")
+        return try CaptureCheck.problems(in: capture)
+    }
+
+    func finish() {
+        background.forEach { $0.stop() }
+        run.finish()
+        // A test that failed half-way must not leave the namespace to the next one.
+        if FileManager.default.fileExists(atPath: "/run/netns/\(Self.namespace)") {
+            _ = try? CommandRunner.run("/usr/sbin/ip", ["netns", "del", Self.namespace])
+        }
+    }
+
+    static func sha256(_ path: String) throws -> String {
+        let result = try CommandRunner.run(try #require(Environment.path(of: "sha256sum")), [path])
+        return String(result.output.prefix(64))
+    }
+
+    /// `size` bytes of the seeded pattern that `tcp-send` sends and `tcp-recv` checks.
+    static func patternFile(_ path: String, seed: UInt64, size: Int) throws {
+        FileManager.default.createFile(atPath: path, contents: nil)
+        let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: path))
+        let pattern = PatternStream(seed: seed)
+        var buffer = [UInt8](repeating: 0, count: 1 << 20)
+        var offset = 0
+        while offset < size {
+            let count = min(buffer.count, size - offset)
+            buffer.withUnsafeMutableBytes { pattern.fill(UnsafeMutableRawBufferPointer(rebasing: $0[..<count]), offset: offset) }
+            try handle.write(contentsOf: buffer[..<count])
+            offset += count
+        }
+        try handle.close()
+    }
+}
+
+enum LinuxPeerError: Error { case notUp }
+
+/// tshark with checksum validation on every protocol: the frames it finds malformed or with
+/// a bad checksum (status 0), and the number of frames it read.
+enum CaptureCheck {
+    static let validation = ["-o", "ip.check_checksum:TRUE", "-o", "udp.check_checksum:TRUE", "-o", "tcp.check_checksum:TRUE"]
+    /// Every malformed frame, bad checksum or error-level finding, except one: a TCP checksum
+    /// of 0xffff where 0x0000 was due, from Linux. When the kernel computes a checksum in
+    /// software (skb_checksum_help, which it must here: see `LinuxNamespace`) and it folds to
+    /// zero, it writes 0xffff (CSUM_MANGLED_0, for UDP's sake), the other ones'-complement
+    /// zero that every receiver accepts and tshark flags (RFC 1624 §3). About one segment in
+    /// 65,536 has it. The exception is for frames from `linux` only: ours must never have it.
+    static func filter(linux: String) -> String {
+        "_ws.malformed || ip.checksum.status == 0 || icmp.checksum.status == 0 || udp.checksum.status == 0"
+            + " || ((tcp.checksum.status == 0 || _ws.expert.severity >= error) && !(tcp.checksum.ffff && ip.src == \(linux)))"
+    }
+
+    /// Without a dissector for the payload, tshark would still gather each 100 MB stream
+    /// into one growing buffer, which takes time quadratic in the stream's length; per-segment
+    /// dissection checks everything these tests check.
+    static let perSegment = ["-o", "tcp.desegment_tcp_streams:FALSE"]
+
+    static func tshark(_ arguments: [String]) throws -> CommandResult {
+        try CommandRunner.run(try #require(Environment.path(of: "tshark"), "tshark is not installed"), perSegment + arguments)
+    }
+
+    /// One line per bad frame; empty when all are well. Fails the test if nothing was read.
+    static func problems(in pcap: String) throws -> [String] {
+        let count = try tshark(["-r", pcap, "-T", "fields", "-e", "frame.number"])
+        #expect(count.status == 0, "tshark cannot read \(pcap): \(count.error)")
+        #expect(count.output.split(separator: "\n").count > 0, "\(pcap) holds frames")
+        let bad = try tshark(["-r", pcap] + validation + ["-Y", filter(linux: LinuxPeerRun.linux),
+                                                          "-T", "fields", "-e", "frame.number", "-e", "_ws.col.Info"])
+        #expect(bad.status == 0, "tshark failed: \(bad.error)")
+        return bad.output.split(separator: "\n").map(String.init)
+    }
+
+    /// The SYNs and SYN-ACKs that carry all four options, as "source flags mss shift" lines.
+    static func handshakesWithEveryOption(in pcap: String) throws -> [String] {
+        let all = "tcp.flags.syn == 1 && tcp.options.mss_val && tcp.options.wscale.shift && tcp.options.sack_perm && tcp.options.timestamp.tsval"
+        let result = try tshark(["-r", pcap, "-Y", all, "-T", "fields", "-E", "separator=/s",
+                                 "-e", "ip.src", "-e", "tcp.flags.ack", "-e", "tcp.options.mss_val", "-e", "tcp.options.wscale.shift"])
+        return result.output.split(separator: "\n").map(String.init)
+    }
+
+    /// How many frames match `filter`.
+    static func count(_ filter: String, in pcap: String) throws -> Int {
+        try tshark(["-r", pcap, "-Y", filter, "-T", "fields", "-e", "frame.number"]).output.split(separator: "\n").count
+    }
+}
