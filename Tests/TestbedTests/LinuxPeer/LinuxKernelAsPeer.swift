@@ -28,6 +28,31 @@ struct LinuxKernelAsPeer {
         #expect(problems.isEmpty, "\(problems.prefix(10))")
     }
 
+    /// l1 one hop away, behind our router: the gateway nicbed set in the namespace works, and
+    /// the kernel's TCP works through our forwarding.
+    @Test(.enabled(if: LinuxPeerRun.canRun, "\(LinuxPeerRun.missing ?? "")"))
+    func throughOurRouterByTheGatewaySetInTheNamespace() throws {
+        let peer = try LinuxPeerRun(topology: "linux-behind-router", links: 2)
+        defer { peer.finish() }
+        let route = try peer.inLinux("ip", "route", "show", "default")
+        #expect(route.output.contains("default via 10.0.2.254 dev eth0"), "\(route.output)")
+        let fromLinux = try peer.inLinux("ping", "-c", "2", "-i", "0.2", "-W", "2", LinuxPeerRun.ours)
+        #expect(fromLinux.status == 0 && fromLinux.output.contains("ttl=63"), "r1 forwarded it: \(fromLinux.output) \(fromLinux.error)")
+        let fromUs = try peer.nicbed("exec", "h1", "ping", "-c", "2", "-i", "0.2", "10.0.2.2")
+        #expect(fromUs.status == 0 && fromUs.output.contains("ttl=63"), "\(fromUs.output)")
+
+        let source = try FilesOverRealProcesses.randomFile(4 << 20)
+        defer { try? FileManager.default.removeItem(atPath: source) }
+        #expect(try peer.nicbed("cp", source, "h1:/served.bin").status == 0)
+        let got = "\(peer.directory)/got.bin"
+        let get = try peer.inLinux("curl", "-sS", "--fail", "-o", got, "http://\(LinuxPeerRun.ours)/served.bin")
+        #expect(get.status == 0, "\(get.error)")
+        #expect(try LinuxPeerRun.sha256(got) == LinuxPeerRun.sha256(source))
+
+        let problems = try peer.downAndCheckCapture()
+        #expect(problems.isEmpty, "\(problems.prefix(10))")
+    }
+
     @Test(.enabled(if: LinuxPeerRun.canRun, "\(LinuxPeerRun.missing ?? "")"))
     func curlGetsRangesAndPutsFilesOnOurServer() throws {
         let peer = try LinuxPeerRun()

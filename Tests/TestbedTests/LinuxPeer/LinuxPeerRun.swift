@@ -2,8 +2,9 @@ import Foundation
 import Testbed
 import Testing
 
-/// `topologies/linux-peer.yaml` up for one test: our host h1 (10.0.1.1, file server, capture
-/// on) and the kernel's stack in l1 (10.0.1.2), with the helpers the tests share.
+/// A topology with a Linux node l1 up for one test, `topologies/linux-peer.yaml` unless told:
+/// there our host h1 (10.0.1.1, file server, capture on) and the kernel's stack in l1
+/// (10.0.1.2) share a link. With the helpers the tests share.
 final class LinuxPeerRun {
     static let tools = ["ip", "ethtool", "tc", "ping", "curl", "socat", "python3", "tshark", "sha256sum"]
     /// Why the tests cannot run here, or nil when they can.
@@ -16,17 +17,19 @@ final class LinuxPeerRun {
 
     static let ours = "10.0.1.1"
     static let linux = "10.0.1.2"
-    static let namespace = "nicbed-linux-peer-l1"
 
     let run: TestRun
+    let name: String
+    var namespace: String { "nicbed-\(name)-l1" }
     var directory: String { run.root }
-    var disk: String { "\(run.root)/linux-peer/h1.disk" }
-    var capture: String { "\(run.root)/linux-peer/h1-eth0.pcap" }
+    var disk: String { "\(run.root)/\(name)/h1.disk" }
+    var capture: String { "\(run.root)/\(name)/h1-eth0.pcap" }
     private var background: [BackgroundCommand] = []
 
-    init() throws {
-        run = try TestRun(ports: 2)
-        let up = try run.up("topologies/linux-peer.yaml")
+    init(topology name: String = "linux-peer", links: Int = 1) throws {
+        self.name = name
+        run = try TestRun(ports: 2 * links)
+        let up = try run.up("topologies/\(name).yaml")
         #expect(up.status == 0, "up failed: \(up.output) \(up.error)")
         guard up.status == 0 else { throw LinuxPeerError.notUp }
     }
@@ -52,7 +55,7 @@ final class LinuxPeerRun {
     func downAndCheckCapture() throws -> [String] {
         let down = try nicbed("down")
         #expect(down.status == 0, "\(down.output) \(down.error)")
-        #expect(!FileManager.default.fileExists(atPath: "/run/netns/\(Self.namespace)"), "down removes the namespace")
+        #expect(!FileManager.default.fileExists(atPath: "/run/netns/\(namespace)"), "down removes the namespace")
         return try CaptureCheck.problems(in: capture)
     }
 
@@ -60,8 +63,8 @@ final class LinuxPeerRun {
         background.forEach { $0.stop() }
         run.finish()
         // A test that failed half-way must not leave the namespace to the next one.
-        if FileManager.default.fileExists(atPath: "/run/netns/\(Self.namespace)") {
-            _ = try? CommandRunner.run("/usr/sbin/ip", ["netns", "del", Self.namespace])
+        if FileManager.default.fileExists(atPath: "/run/netns/\(namespace)") {
+            _ = try? CommandRunner.run("/usr/sbin/ip", ["netns", "del", namespace])
         }
     }
 
