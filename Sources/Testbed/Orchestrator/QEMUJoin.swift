@@ -10,8 +10,8 @@ enum QEMUJoin {
             let link = topology.links[interface.link - 1]
             let netdev = "-netdev dgram,id=\(interface.name),local.type=inet,local.host=\(interface.localHost),local.port=\(interface.localPort),remote.type=inet,remote.host=\(interface.peerHost),remote.port=\(interface.peerPort)"
             let device = "-device virtio-net-pci,netdev=\(interface.name),mac=\(interface.mac)"
-            let address = interface.address.map { " (guest address \($0))" } ?? ""
-            let warning = link.encapsulation == .raw ? "" : "  # link \(link.id) is VXLAN: give it encap: raw for QEMU"
+            let address = interface.address.map { "  # guest address \($0)" } ?? ""
+            let warning = link.encapsulation == .raw ? "" : "  # link \(link.id) is VXLAN: QEMU needs encap: raw"
             return "\(netdev) \(device)\(address)\(warning)"
         }
     }

@@ -2,25 +2,25 @@
 public enum StatusTable {
     public static func render(_ record: RunRecord) throws -> String {
         var rows: [[String]] = [["NODE", "KIND", "PID", "STATE", "IFACE", "ADDRESS", "MAC", "UNDERLAY", "PEER"]]
-        for node in record.nodes where !node.isOurProcess {
-            let state = node.namespace.map { FileManager.default.fileExists(atPath: "/run/netns/\($0)") ? "netns \($0)" : "netns gone" }
-                ?? "not started by nicbed"
-            let interfaces = node.interfaces ?? []
-            for (index, interface) in interfaces.enumerated() {
-                rows.append(index == 0 ? [node.name, node.kind, "-", state] : ["", "", "", ""])
-                rows[rows.count - 1] += [interface.name, interface.address, interface.mac, interface.underlay, interface.peer]
+        for node in record.nodes {
+            let pid: String, state: String, interfaces: [NodeStatus.InterfaceStatus]
+            if node.isOurProcess {
+                let alive = ProcessControl.isAlive(node.pid)
+                let status = alive ? ControlClient.status(at: node.socket) : nil
+                (pid, state) = (String(node.pid), !alive ? "stopped" : (status == nil ? "not answering" : "running"))
+                interfaces = status?.interfaces ?? []
+            } else {
+                // A linux or external node: no process of ours to ask, so the record says it all.
+                pid = "-"
+                state = node.namespace.map { FileManager.default.fileExists(atPath: "/run/netns/\($0)") ? "netns \($0)" : "netns gone" }
+                    ?? "not started by nicbed"
+                interfaces = node.interfaces ?? []
             }
-        }
-        for node in record.nodes where node.isOurProcess {
-            let alive = ProcessControl.isAlive(node.pid)
-            let status = alive ? ControlClient.status(at: node.socket) : nil
-            let state = !alive ? "stopped" : (status == nil ? "not answering" : "running")
-            let interfaces = status?.interfaces ?? []
             if interfaces.isEmpty {
-                rows.append([node.name, node.kind, String(node.pid), state, "-", "-", "-", "-", "-"])
+                rows.append([node.name, node.kind, pid, state, "-", "-", "-", "-", "-"])
             }
             for (index, interface) in interfaces.enumerated() {
-                rows.append(index == 0 ? [node.name, node.kind, String(node.pid), state] : ["", "", "", ""])
+                rows.append(index == 0 ? [node.name, node.kind, pid, state] : ["", "", "", ""])
                 rows[rows.count - 1] += [interface.name, interface.address, interface.mac, interface.underlay, interface.peer]
             }
         }
