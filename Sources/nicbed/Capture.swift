@@ -1,4 +1,5 @@
 import ArgumentParser
+import Testbed
 
 struct Capture: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -9,6 +10,8 @@ struct Capture: ParsableCommand {
         node flushes it every second, so it can be read while it grows.
           nicbed capture h1:eth0
           nicbed capture --stop h1:eth0
+        For a linux or external node, which has no NIC of ours, it records at the other end of
+        the link (the same frames, less those lost on their way in).
         """)
 
     @Option(name: .customLong("run"), help: "The topology, when several are running.")
@@ -21,6 +24,15 @@ struct Capture: ParsableCommand {
     var end: NodeInterface
 
     func run() throws {
-        try Exec.run(["capture", stop ? "stop" : "start", end.interface], on: end.node, runName: topologyName)
+        var (node, interface) = (end.node, end.interface)
+        do {
+            if let far = try Orchestrator.ourEndFacing(node: node, interface: interface, runName: topologyName) {
+                StandardStreams.error("\(end) has no NIC of ours: recording at \(far.node):\(far.interface)")
+                (node, interface) = far
+            }
+        } catch let error as OrchestratorError {
+            throw Failure(error.description)
+        }
+        try Exec.run(["capture", stop ? "stop" : "start", interface], on: node, runName: topologyName)
     }
 }

@@ -32,8 +32,11 @@ struct LinuxKernelAsPeer {
     /// the kernel's TCP works through our forwarding.
     @Test(.enabled(if: LinuxPeerRun.canRun, "\(LinuxPeerRun.missing ?? "")"))
     func throughOurRouterByTheGatewaySetInTheNamespace() throws {
-        let peer = try LinuxPeerRun(topology: "linux-behind-router", links: 2)
+        let peer = try LinuxPeerRun(topology: "linux-behind-router", links: 2, linuxAddress: "10.0.2.2")
         defer { peer.finish() }
+        // The namespace has no NIC of ours: its end is recorded at the router's.
+        let capture = try peer.nicbed("capture", "l1:eth0")
+        #expect(capture.status == 0 && capture.error.contains("recording at r1:eth1"), "\(capture.output) \(capture.error)")
         let route = try peer.inLinux("ip", "route", "show", "default")
         #expect(route.output.contains("default via 10.0.2.254 dev eth0"), "\(route.output)")
         let fromLinux = try peer.inLinux("ping", "-c", "2", "-i", "0.2", "-W", "2", LinuxPeerRun.ours)
@@ -51,6 +54,9 @@ struct LinuxKernelAsPeer {
 
         let problems = try peer.downAndCheckCapture()
         #expect(problems.isEmpty, "\(problems.prefix(10))")
+        let routerCapture = "\(peer.run.root)/linux-behind-router/r1-eth1.pcap"
+        #expect(try CaptureCheck.count("ip.src == 10.0.2.2 && tcp", in: routerCapture) > 0, "r1:eth1 recorded l1's segments")
+        #expect(try CaptureCheck.problems(in: routerCapture, linux: "10.0.2.2").isEmpty)
     }
 
     @Test(.enabled(if: LinuxPeerRun.canRun, "\(LinuxPeerRun.missing ?? "")"))

@@ -20,14 +20,17 @@ final class LinuxPeerRun {
 
     let run: TestRun
     let name: String
+    /// l1's address, whose frames may carry the kernel's 0xffff checksum (`CaptureCheck`).
+    let linuxAddress: String
     var namespace: String { "nicbed-\(name)-l1" }
     var directory: String { run.root }
     var disk: String { "\(run.root)/\(name)/h1.disk" }
     var capture: String { "\(run.root)/\(name)/h1-eth0.pcap" }
     private var background: [BackgroundCommand] = []
 
-    init(topology name: String = "linux-peer", links: Int = 1) throws {
+    init(topology name: String = "linux-peer", links: Int = 1, linuxAddress: String = LinuxPeerRun.linux) throws {
         self.name = name
+        self.linuxAddress = linuxAddress
         run = try TestRun(ports: 2 * links)
         let up = try run.up("topologies/\(name).yaml")
         #expect(up.status == 0, "up failed: \(up.output) \(up.error)")
@@ -56,7 +59,7 @@ final class LinuxPeerRun {
         let down = try nicbed("down")
         #expect(down.status == 0, "\(down.output) \(down.error)")
         #expect(!FileManager.default.fileExists(atPath: "/run/netns/\(namespace)"), "down removes the namespace")
-        return try CaptureCheck.problems(in: capture)
+        return try CaptureCheck.problems(in: capture, linux: linuxAddress)
     }
 
     func finish() {
@@ -117,11 +120,11 @@ enum CaptureCheck {
     }
 
     /// One line per bad frame; empty when all are well. Fails the test if nothing was read.
-    static func problems(in pcap: String) throws -> [String] {
+    static func problems(in pcap: String, linux: String) throws -> [String] {
         let count = try tshark(["-r", pcap, "-T", "fields", "-e", "frame.number"])
         #expect(count.status == 0, "tshark cannot read \(pcap): \(count.error)")
         #expect(count.output.split(separator: "\n").count > 0, "\(pcap) holds frames")
-        let bad = try tshark(["-r", pcap] + validation + ["-Y", filter(linux: LinuxPeerRun.linux),
+        let bad = try tshark(["-r", pcap] + validation + ["-Y", filter(linux: linux),
                                                           "-T", "fields", "-e", "frame.number", "-e", "_ws.col.Info"])
         #expect(bad.status == 0, "tshark failed: \(bad.error)")
         return bad.output.split(separator: "\n").map(String.init)
