@@ -39,14 +39,14 @@ public final class NICPort {
     public var egress: Impairments = .none {
         didSet { egressChanged() }
     }
-    /// Down, every frame transmitted or received is dropped and counted (`droppedLinkDown`),
-    /// and so are the frames waiting in the delay line when it goes down.
     /// What the far end does to the frames it sends, when that end has no port of ours to do
     /// it (a Linux namespace, a QEMU guest): applied here as they arrive, before the capture
     /// and the stack see them. Its counts join the egress's (`droppedLoss`, `delayed`, …).
     public var ingress: Impairments = .none {
         didSet { ingressChanged() }
     }
+    /// Down, every frame transmitted or received is dropped and counted (`droppedLinkDown`),
+    /// and so are the frames waiting in the delay lines when it goes down.
     public var isLinkUp = true {
         didSet {
             if !isLinkUp { counters.droppedLinkDown += (shaper?.discardAll() ?? 0) + (ingressShaper?.discardAll() ?? 0) }

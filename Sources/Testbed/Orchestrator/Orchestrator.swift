@@ -117,32 +117,40 @@ public enum Orchestrator {
 
         let record = RunRecord(name: topology.name, topology: absolutePath, basePort: topology.basePort, capture: options.capture,
                                nodes: topology.nodes.map { node in
-                                   var entry = RunRecord.Node(name: node.name, kind: node.kind.rawValue, pid: children[node.name]?.pid ?? 0,
-                                                              socket: run.socketPath(node: node.name), log: run.logPath(node: node.name))
-                                   if !node.kind.runsOurStack {
-                                       entry.socket = ""
-                                       entry.log = ""
-                                       entry.interfaces = node.interfaces.map { interface in
-                                           NodeStatus.InterfaceStatus(name: interface.name, mac: interface.mac.description,
-                                                                      address: interface.address?.description ?? "-",
-                                                                      underlay: "\(interface.localHost):\(interface.localPort)",
-                                                                      peer: "\(interface.peerHost):\(interface.peerPort)")
-                                       }
-                                   }
-                                   if let namespace = namespaces.first(where: { $0.spec.name == node.name }) {
-                                       entry.namespace = namespace.name
-                                       entry.underlayDevices = namespace.rootDevices
-                                   }
-                                   return entry
+                                   entry(for: node, pid: children[node.name]?.pid, run: run,
+                                         namespace: namespaces.first { $0.spec.name == node.name })
                                })
         for node in topology.nodes where node.kind == .external {
             print("node \(node.name) is external: start it yourself, e.g. a QEMU guest with")
             for line in QEMUJoin.arguments(for: node, in: topology) { print("  \(line)") }
         }
-        try run.write(record)
+        do { try run.write(record) } catch {
+            for child in children.values { child.kill(SIGKILL) }
+            removeNamespaces()
+            throw OrchestratorError("cannot record the run in \(run.recordPath): \(error)")
+        }
         // The nodes run on; `up` stops watching them so its loop can end.
         children.values.forEach { $0.release() }
         return record
+    }
+
+    /// How the run record keeps a node: our processes by pid and control socket; a linux or
+    /// external node by its interfaces (nothing answers for it), and a linux node's namespace.
+    private static func entry(for node: NodeSpec, pid: Int32?, run: RunDirectory, namespace: LinuxNamespace?) -> RunRecord.Node {
+        guard let pid else {
+            var entry = RunRecord.Node(name: node.name, kind: node.kind.rawValue, pid: 0, socket: "", log: "")
+            entry.interfaces = node.interfaces.map { interface in
+                NodeStatus.InterfaceStatus(name: interface.name, mac: interface.mac.description,
+                                           address: interface.address?.description ?? "-",
+                                           underlay: "\(interface.localHost):\(interface.localPort)",
+                                           peer: "\(interface.peerHost):\(interface.peerPort)")
+            }
+            entry.namespace = namespace?.name
+            entry.underlayDevices = namespace?.rootDevices
+            return entry
+        }
+        return RunRecord.Node(name: node.name, kind: node.kind.rawValue, pid: pid,
+                              socket: run.socketPath(node: node.name), log: run.logPath(node: node.name))
     }
 
     /// Stops every node of a run: politely over the control socket, then by signal.
