@@ -121,7 +121,7 @@ public struct InterfaceSpec: Hashable, Sendable {
 
     public static let defaultMTU = 1500
 
-    public init(name: String, mac: MACAddress, address: IPv4Interface?, link: Int, localHost: String = "127.0.0.1",
+    public init(name: String, mac: MACAddress, address: IPv4Interface?, link: Int, localHost: String,
                 localPort: UInt16, peerHost: String, peerPort: UInt16, mtu: Int = InterfaceSpec.defaultMTU) {
         self.name = name
         self.mac = mac

@@ -32,7 +32,7 @@ import Wire
         let address = try #require(IPv4Interface("10.0.1.1/24"))
         #expect(a.interfaces == [InterfaceSpec(
             name: "eth0", mac: MACAddress(2, 0, 0, 0, 1, 0), address: address,
-            link: 1, localPort: 40000, peerHost: "localhost", peerPort: 40001)])
+            link: 1, localHost: "localhost", localPort: 40000, peerHost: "localhost", peerPort: 40001)])
         #expect(b.interfaces.map(\.name) == ["eth0", "eth1"])
         #expect(b.interfaces.map(\.address?.description) == ["10.0.1.2/24", "10.0.2.1/24"])
         #expect(b.interfaces.map(\.mac.description) == ["02:00:00:00:02:00", "02:00:00:00:02:01"])

@@ -105,7 +105,7 @@ struct NodeKindTests {
         let node = NodeSpec(name: "h1", kind: .host, gateway: nil, interfaces: [])
         #expect(node.routes.isEmpty && !node.capture)
         let interface = InterfaceSpec(name: "eth0", mac: MACAddress(2, 0, 0, 0, 1, 0), address: IPv4Interface("10.0.1.1/24"),
-                                      link: 1, localPort: 1, peerHost: "localhost", peerPort: 2)
+                                      link: 1, localHost: "localhost", localPort: 1, peerHost: "localhost", peerPort: 2)
         #expect(interface.mtu == 1500)
     }
 

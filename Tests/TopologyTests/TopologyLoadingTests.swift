@@ -26,7 +26,7 @@ import Wire
         let eth0 = try #require(h1.interface(named: "eth0"))
         #expect(eth0 == InterfaceSpec(name: "eth0", mac: MACAddress(2, 0, 0, 0, 1, 0),
                                       address: try #require(IPv4Interface("10.0.0.1/24")), link: 1,
-                                      localPort: 47100, peerHost: "127.0.0.1", peerPort: 47101))
+                                      localHost: "127.0.0.1", localPort: 47100, peerHost: "127.0.0.1", peerPort: 47101))
         #expect(h2.interfaces.map(\.address?.description) == ["10.0.0.2/24"])
         #expect(h2.interfaces.map(\.mac.description) == ["02:00:00:00:02:00"])
         #expect(h2.interfaces.map(\.localPort) == [47101])
