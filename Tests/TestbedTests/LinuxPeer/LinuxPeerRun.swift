@@ -124,10 +124,19 @@ enum CaptureCheck {
         let count = try tshark(["-r", pcap, "-T", "fields", "-e", "frame.number"])
         #expect(count.status == 0, "tshark cannot read \(pcap): \(count.error)")
         #expect(count.output.split(separator: "\n").count > 0, "\(pcap) holds frames")
-        let bad = try tshark(["-r", pcap] + validation + ["-Y", filter(linux: linux),
-                                                          "-T", "fields", "-e", "frame.number", "-e", "_ws.col.Info"])
+        let bad = try tshark(["-r", pcap] + validation + ["-Y", filter(linux: linux), "-T", "fields", "-E", "separator=|",
+                                                          "-e", "frame.number", "-e", "frame.len", "-e", "frame.protocols",
+                                                          "-e", "ip.src", "-e", "ip.checksum.status", "-e", "tcp.checksum.status",
+                                                          "-e", "_ws.expert.message", "-e", "_ws.col.info"])
         #expect(bad.status == 0, "tshark failed: \(bad.error)")
-        return bad.output.split(separator: "\n").map(String.init)
+        let problems = bad.output.split(separator: "\n").map(String.init)
+        if !problems.isEmpty {
+            // Kept for a post-mortem: the run directory goes when the test ends.
+            let kept = "\(FileManager.default.temporaryDirectory.path)/nicbed-failed-\(UUID().uuidString).pcap"
+            try? FileManager.default.copyItem(atPath: pcap, toPath: kept)
+            return problems + ["capture kept at \(kept)"]
+        }
+        return problems
     }
 
     /// The SYNs and SYN-ACKs that carry all four options, as "source flags mss shift" lines.
