@@ -65,8 +65,10 @@ extension NICPort {
             ingressShaper.injector.impairments = ingress
         } else {
             ingressShaper = LinkShaper(port: self, impairments: ingress, seed: ingressSeed, slotCount: delayLineSlots) { [unowned self] parts in
-                // A received datagram is one part; a copy released from the delay line too.
-                self.admit(datagram: parts[0])
+                // A received datagram is one part, checked on arrival (the impairments change
+                // only bytes of the frame, never the encapsulation header or the length).
+                guard let datagram = parts.first, let frame = self.decapsulate(datagram) else { return true }
+                self.admit(frame: frame)
                 return true
             }
         }

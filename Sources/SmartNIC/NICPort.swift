@@ -126,18 +126,20 @@ public final class NICPort {
             counters.droppedForeignSource += 1
             return
         }
+        guard let frame = decapsulate(datagram) else { return }
+        // Only a frame the link would carry is impaired: garbage takes no delay-line slot.
         if isIngressImpaired, let ingressShaper {
             withUnsafePointer(to: datagram) {
                 ingressShaper.offer(UnsafeBufferPointer(start: $0, count: 1), headroom: encapsulation.headerLength, now: clock())
             }
             return
         }
-        admit(datagram: datagram)
+        admit(frame: frame)
     }
 
-    /// A datagram from the peer that the link lets through: decapsulated, counted, captured,
-    /// landed in memory and handed to the stack.
-    func admit(datagram: UnsafeRawBufferPointer) {
+    /// The Ethernet frame inside a datagram from the peer, or nil (counted) when the
+    /// datagram carries none for this link.
+    func decapsulate(_ datagram: UnsafeRawBufferPointer) -> UnsafeRawBufferPointer? {
         let frame: UnsafeRawBufferPointer
         switch encapsulation {
         case .raw:
@@ -145,18 +147,24 @@ public final class NICPort {
         case .vxlan:
             guard let header = try? VXLANHeaderView(checking: datagram) else {
                 counters.droppedBadEncapsulation += 1
-                return
+                return nil
             }
             guard header.vni == linkID else {
                 counters.droppedWrongVNI += 1
-                return
+                return nil
             }
             frame = header.frame
         }
         guard frame.count >= EthernetFrameView.headerLength else {
             counters.droppedBadEncapsulation += 1
-            return
+            return nil
         }
+        return frame
+    }
+
+    /// A frame the link lets through: counted, captured, landed in memory and handed to the
+    /// stack.
+    func admit(frame: UnsafeRawBufferPointer) {
         counters.receivedFrames += 1
         counters.receivedFrameBytes += frame.count
         capture?.write(frame, wallClockNanoseconds: captureClock())

@@ -13,9 +13,16 @@ public enum LinuxUnderlay {
     /// Our end's address and the Linux end's, for the link whose first UDP port is `port`.
     /// Ports p and p+1 (p even) share a /31; the plan gives each link two ports and uses the
     /// first, so two links of running topologies meet only if their port ranges overlap.
+    /// Two /24s are never used: 169.254.169.0/24 holds the address of cloud metadata services
+    /// (169.254.169.254), which a veth of ours must not take over, and RFC 3927 reserves
+    /// 169.254.255.0/24. Their ports move to 169.254.3.0/24 and 169.254.2.0/24, whose own
+    /// ports (512…1023) are below any base port.
     public static func addresses(port: UInt16) -> (ours: IPv4Address, linux: IPv4Address) {
         let even = port & ~1
-        let third = UInt8(even >> 8), fourth = UInt8(even & 0xff)
+        var third = UInt8(even >> 8)
+        if third == 169 { third = 3 }
+        if third == 255 { third = 2 }
+        let fourth = UInt8(even & 0xff)
         return (IPv4Address(169, 254, third, fourth), IPv4Address(169, 254, third, fourth + 1))
     }
 

@@ -77,7 +77,10 @@ struct Copy: ParsableCommand {
             throw Failure("\(text): \(error.description)")
         }
         guard node.isOurProcess else {
-            throw Failure("\(name) is a \(node.kind) node, which has no nicbed disk: copy with its own tools, e.g. `nicbed exec \(name) -- curl -o FILE http://HOST/PATH`")
+            if node.namespace != nil {
+                throw Failure("\(name) is a linux node, which has no nicbed disk: copy with its own tools, e.g. `nicbed exec \(name) -- curl -o FILE http://HOST/PATH`")
+            }
+            throw Failure("\(name) is an external node, which nicbed does not reach into: copy with the guest's own tools")
         }
         guard let status = ControlClient.status(at: node.socket) else { throw Failure("\(name) does not answer on \(node.socket)") }
         guard let disk = status.disk else { throw Failure("\(name) is a \(status.kind): only hosts have a disk") }

@@ -44,7 +44,9 @@ struct Link: ParsableCommand {
     func run() throws {
         do {
             if let far = try Orchestrator.ourEndFacing(node: end.node, interface: end.interface, runName: topologyName) {
-                let incoming = action == .set ? ["--incoming"] : []
+                // What l1:eth0 sends is impaired, and shown, as it arrives at our end.
+                let incoming = action == .set || action == .show ? ["--incoming"] : []
+                StandardStreams.error("\(end) has no NIC of ours: its frames are impaired on arrival at \(far.node):\(far.interface)")
                 try Exec.run(["link", action.rawValue, far.interface] + incoming + settings, on: far.node, runName: topologyName)
                 return
             }

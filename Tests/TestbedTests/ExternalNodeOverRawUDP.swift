@@ -65,20 +65,21 @@ struct ExternalNodeOverRawUDP {
         }
     }
 
-    /// Datagrams until the socket times out, each a whole frame.
-    static func datagrams(_ fd: Int32, _ each: ([UInt8]) -> Bool) -> Bool {
+    /// Datagrams, each a whole frame, until `each` accepts one or `seconds` pass (the socket's
+    /// receive timeout only paces the loop: a node process may be slow to start under load).
+    static func datagrams(_ fd: Int32, seconds: Double = 5, _ each: ([UInt8]) -> Bool) -> Bool {
         var buffer = [UInt8](repeating: 0, count: 65_536)
-        for _ in 0..<1_000 {
+        let deadline = Date().addingTimeInterval(seconds)
+        while Date() < deadline {
             let count = buffer.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, 0) }
-            guard count > 0 else { return false }
-            if each(Array(buffer[..<count])) { return true }
+            if count > 0 && each(Array(buffer[..<count])) { return true }
         }
         return false
     }
 
     static func receiveEchoReply(_ fd: Int32) -> [UInt8]? {
         var found: [UInt8]?
-        _ = datagrams(fd) { frame in
+        _ = datagrams(fd, seconds: 0.5) { frame in
             let isReply: Bool = frame.withUnsafeBytes { bytes in
                 guard let ethernet = try? EthernetFrameView(checking: bytes), ethernet.etherType == EtherType.ipv4,
                       let ip = try? IPv4PacketView(checking: ethernet.payload),

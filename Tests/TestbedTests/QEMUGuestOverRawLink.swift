@@ -10,7 +10,13 @@ import Testing
 struct QEMUGuestOverRawLink {
     static var missing: String? {
         let absent = ["qemu-system-x86_64", "busybox", "apt-get", "dpkg-deb"].filter { !Environment.has($0) }
-        return absent.isEmpty ? nil : "needs \(absent.joined(separator: ", ")) (apt-get install qemu-system-x86 busybox-static)"
+        if !absent.isEmpty { return "needs \(absent.joined(separator: ", ")) (apt-get install qemu-system-x86 busybox-static)" }
+        // -netdev dgram came with QEMU 7.2.
+        guard let qemu = Environment.path(of: "qemu-system-x86_64"),
+              let version = try? CommandRunner.run(qemu, ["--version"]).output,
+              let numbers = version.split(separator: " ").first(where: { $0.first?.isNumber == true })?.split(separator: "."),
+              numbers.count >= 2, let major = Int(numbers[0]), let minor = Int(numbers[1]) else { return "cannot read QEMU's version" }
+        return (major, minor) >= (7, 2) ? nil : "needs QEMU 7.2 or later for -netdev dgram (found \(major).\(minor))"
     }
 
     @Test(.enabled(if: missing == nil || Environment.isCI, "\(missing ?? "")"))

@@ -45,8 +45,18 @@ struct LinuxAndExternalNodeTests {
 
     @Test func oddPortsShareTheirEvenNeighboursPair() {
         #expect(LinuxUnderlay.addresses(port: 47601).ours == LinuxUnderlay.addresses(port: 47600).ours)
-        #expect(LinuxUnderlay.addresses(port: 65535).linux.description == "169.254.255.255")
         #expect(LinuxUnderlay.addresses(port: 1024).ours.description == "169.254.4.0")
+    }
+
+    @Test func noPortTakesTheMetadataAddressOrTheReservedBlock() {
+        #expect(LinuxUnderlay.addresses(port: 43518).ours.description == "169.254.3.254")
+        #expect(LinuxUnderlay.addresses(port: 65535).linux.description == "169.254.2.255")
+        var seen: Set<IPv4Address> = []
+        for port in UInt16(1024)...UInt16.max where port % 2 == 0 {
+            let pair = LinuxUnderlay.addresses(port: port)
+            #expect(pair.ours.value >> 8 & 0xff != 169 && pair.ours.value >> 8 & 0xff != 255)
+            #expect(seen.insert(pair.ours).inserted && seen.insert(pair.linux).inserted, "port \(port)")
+        }
     }
 
     @Test func linksBetweenOurNodesKeepTheLoopbackUnderlay() throws {

@@ -6,7 +6,7 @@ import Topology
 /// to frames sent from then on; a link that is down drops what crosses this end both ways.
 enum LinkCommand: NodeCommand {
     static let name = "link"
-    static let usage = "link show IFACE | link set IFACE [--incoming] FIELD VALUE [FIELD VALUE…] | link up IFACE | link down IFACE"
+    static let usage = "link show IFACE [--incoming] | link set IFACE [--incoming] FIELD VALUE [FIELD VALUE…] | link up IFACE | link down IFACE"
 
     static func run(_ arguments: [String], in context: CommandContext) {
         guard arguments.count >= 2, ["show", "set", "up", "down"].contains(arguments[0]) else {
@@ -41,11 +41,17 @@ enum LinkCommand: NodeCommand {
                     return
                 }
             }
-            if incoming { port.ingress = impairments } else { port.egress = impairments }
-            show(port, in: context)
+            if incoming {
+                port.ingress = impairments
+                showIncoming(port, in: context)
+            } else {
+                port.egress = impairments
+                show(port, in: context)
+            }
         default:
-            guard arguments.count == 2 else { return usageError(context) }
-            show(port, in: context)
+            let incoming = arguments.count == 3 && arguments[2] == "--incoming"
+            guard arguments.count == 2 || incoming else { return usageError(context) }
+            if incoming { showIncoming(port, in: context) } else { show(port, in: context) }
         }
         context.exit(0)
     }
@@ -53,10 +59,13 @@ enum LinkCommand: NodeCommand {
     static func show(_ port: NICPort, in context: CommandContext) {
         let fields = ImpairmentField.allCases.map { "\($0.rawValue) \($0.value(in: port.egress))" }
         context.print("\(port.name) \(port.isLinkUp ? "up" : "down"), frames it sends: \(fields.joined(separator: ", "))")
-        if !port.ingress.isNone {
-            let arriving = ImpairmentField.allCases.map { "\($0.rawValue) \($0.value(in: port.ingress))" }
-            context.print("\(port.name), frames arriving from its peer: \(arriving.joined(separator: ", "))")
-        }
+        if !port.ingress.isNone { showIncoming(port, in: context) }
+    }
+
+    /// What is done, on arrival here, to the frames of a peer that has no port of ours.
+    static func showIncoming(_ port: NICPort, in context: CommandContext) {
+        let arriving = ImpairmentField.allCases.map { "\($0.rawValue) \($0.value(in: port.ingress))" }
+        context.print("\(port.name) \(port.isLinkUp ? "up" : "down"), frames arriving from its peer: \(arriving.joined(separator: ", "))")
     }
 
     private static func usageError(_ context: CommandContext) {

@@ -1,4 +1,7 @@
 import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// Runs commands inside the nodes of a running topology, the way `nicbed exec` does, but
 /// collecting what they print: for the commands that talk to many nodes (`stats`, `pingall`).
@@ -11,6 +14,9 @@ public enum NodeExec {
 
     public static func run(_ arguments: [String], on node: RunRecord.Node) throws(OrchestratorError) -> Result {
         if let namespace = node.namespace {
+            guard geteuid() == 0 else {
+                throw OrchestratorError("\(node.name) is a Linux network namespace (\(namespace)), and only root can run commands in it")
+            }
             let ran = try SystemCommand.run(LinuxNamespace.execArguments(namespace: namespace, command: arguments))
             func lines(_ text: String) -> [String] { text.split(separator: "\n").map(String.init) }
             return Result(status: ran.status, output: lines(ran.output), errors: lines(ran.error))

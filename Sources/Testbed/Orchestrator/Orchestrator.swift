@@ -52,6 +52,7 @@ public enum Orchestrator {
         var namespaces: [LinuxNamespace] = []
         func removeNamespaces() {
             for namespace in namespaces { LinuxNamespace.remove(namespace: namespace.name, rootDevices: namespace.rootDevices) }
+            if !namespaces.isEmpty { run.removeRecord() }
         }
         for node in linux {
             let namespace = LinuxNamespace(topology: topology, node: node)
@@ -62,8 +63,24 @@ public enum Orchestrator {
             namespaces.append(namespace)
             print("node \(node.name): Linux network namespace \(namespace.name)")
         }
+        if !namespaces.isEmpty {
+            // Recorded at once, so that `nicbed down` finds the namespaces even if this `up` is
+            // interrupted before the nodes are ready (the full record replaces it then).
+            let provisional = RunRecord(name: topology.name, topology: absolutePath, basePort: topology.basePort, capture: options.capture,
+                                        nodes: linux.map { node in
+                                            entry(for: node, pid: nil, run: run, namespace: namespaces.first { $0.spec.name == node.name })
+                                        })
+            do { try run.write(provisional) } catch {
+                removeNamespaces()
+                throw OrchestratorError("cannot record the run in \(run.recordPath): \(error)")
+            }
+        }
 
-        let loop = try Loop()
+        let loop: Loop
+        do { loop = try Loop() } catch {
+            removeNamespaces()
+            throw OrchestratorError("cannot start an event loop: \(error)")
+        }
         defer { loop.close() }
         var children: [String: ChildProcess] = [:]
         var exited: [String: String] = [:]
@@ -157,6 +174,10 @@ public enum Orchestrator {
     public static func down(runName: String?, print: (String) -> Void) throws {
         let run = try selectRun(runName)
         guard let record = try run.readRecord() else { throw OrchestratorError("nothing is running in \(run.path)") }
+        let namespaces = record.nodes.compactMap(\.namespace)
+        if !namespaces.isEmpty && geteuid() != 0 {
+            throw OrchestratorError("\(record.name) has Linux network namespaces (\(namespaces.joined(separator: ", "))), and only root can remove them: sudo nicbed down \(record.name)")
+        }
         var forced: [String] = []
         let processes = record.nodes.filter(\.isOurProcess)
         for node in processes where ProcessControl.isAlive(node.pid) {
@@ -177,9 +198,12 @@ public enum Orchestrator {
             guard let namespace = node.namespace else { continue }
             leftovers += LinuxNamespace.remove(namespace: namespace, rootDevices: node.underlayDevices ?? [])
         }
-        run.removeRecord()
         if !forced.isEmpty { print("had to signal: \(forced.joined(separator: ", "))") }
-        if !leftovers.isEmpty { print("could not remove: \(leftovers.joined(separator: "; "))") }
+        guard leftovers.isEmpty else {
+            // The record stays, so that another `down` can try again.
+            throw OrchestratorError("stopped the processes of \(record.name), but could not remove: \(leftovers.joined(separator: "; ")); `nicbed down \(record.name)` tries again")
+        }
+        run.removeRecord()
         print("stopped \(record.name): \(record.nodes.count) node\(record.nodes.count == 1 ? "" : "s") (logs and captures stay in \(run.path))")
     }
 

@@ -24,17 +24,27 @@ enum SystemCommand {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: path)
         process.arguments = Array(arguments.dropFirst())
-        let output = Pipe(), error = Pipe()
+        // Its complaints go to a file and its output to a pipe read to the end: a program that
+        // fills one cannot block while we read the other.
+        let errorPath = FileManager.default.temporaryDirectory.appendingPathComponent("nicbed-stderr-\(UUID().uuidString)").path
+        guard FileManager.default.createFile(atPath: errorPath, contents: nil),
+              let error = FileHandle(forWritingAtPath: errorPath) else {
+            throw OrchestratorError("cannot create \(errorPath)")
+        }
+        defer {
+            try? error.close()
+            try? FileManager.default.removeItem(atPath: errorPath)
+        }
+        let output = Pipe()
         process.standardOutput = output
         process.standardError = error
         process.standardInput = FileHandle.nullDevice
         do { try process.run() } catch {
             throw OrchestratorError("cannot start \(path): \(error.localizedDescription)")
         }
-        // Read both pipes before waiting, so a chatty program cannot block on a full pipe.
         let printed = output.fileHandleForReading.readDataToEndOfFile()
-        let complained = error.fileHandleForReading.readDataToEndOfFile()
         process.waitUntilExit()
+        let complained = FileManager.default.contents(atPath: errorPath) ?? Data()
         return Result(status: process.terminationStatus,
                       output: String(decoding: printed, as: UTF8.self),
                       error: String(decoding: complained, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines))

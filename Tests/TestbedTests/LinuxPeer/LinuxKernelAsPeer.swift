@@ -6,8 +6,8 @@ import Glibc
 
 /// Our stack against one nobody here wrote: the Linux kernel's, in a network namespace joined
 /// to our host by a VXLAN device (DESIGN.md §6, layer 4). Real tools on the Linux side (ping,
-/// curl, python's http.server, socat, tc netem), and every capture checked by tshark with
-/// checksum validation on.
+/// curl, python's http.server, socat), and every capture checked by tshark with checksum
+/// validation on.
 @Suite("the Linux kernel's stack as a peer", .serialized)
 struct LinuxKernelAsPeer {
     static let bulk = 100_000_000
@@ -147,6 +147,9 @@ struct LinuxKernelAsPeer {
         defer { peer.finish() }
         let impair = try peer.nicbed("link", "set", "l1:eth0", "loss", "2%", "delay", "5ms")
         #expect(impair.status == 0 && impair.output.contains("frames arriving from its peer: delay 5ms"), "\(impair.output) \(impair.error)")
+        let shown = try peer.nicbed("link", "show", "l1:eth0")
+        #expect(shown.output.contains("h1:eth0 up, frames arriving from its peer: delay 5ms") && shown.output.contains("loss 2%"),
+                "\(shown.output) \(shown.error)")
         try Self.bulkBothWays(peer, seed: 32)
 
         // Linux's frames were lost on the way, and we reported the holes with SACK blocks.

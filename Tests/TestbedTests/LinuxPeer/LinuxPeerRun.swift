@@ -6,7 +6,7 @@ import Testing
 /// there our host h1 (10.0.1.1, file server, capture on) and the kernel's stack in l1
 /// (10.0.1.2) share a link. With the helpers the tests share.
 final class LinuxPeerRun {
-    static let tools = ["ip", "ethtool", "tc", "ping", "curl", "socat", "python3", "tshark", "sha256sum"]
+    static let tools = ["ip", "ethtool", "ping", "curl", "socat", "python3", "tshark", "sha256sum"]
     /// Why the tests cannot run here, or nil when they can.
     static var missing: String? {
         if !Environment.isRoot { return "needs root (network namespaces, veth, VXLAN)" }
@@ -34,7 +34,10 @@ final class LinuxPeerRun {
         run = try TestRun(ports: 2 * links)
         let up = try run.up("topologies/\(name).yaml")
         #expect(up.status == 0, "up failed: \(up.output) \(up.error)")
-        guard up.status == 0 else { throw LinuxPeerError.notUp }
+        guard up.status == 0 else {
+            run.finish()
+            throw LinuxPeerError.notUp
+        }
     }
 
     @discardableResult
