@@ -14,6 +14,7 @@ struct ExternalNodeOverRawUDP {
     static let hostMAC = MACAddress(2, 0, 0, 0, 1, 0)
     static let host = IPv4Address(10, 0, 1, 1)
     static let guest = IPv4Address(10, 0, 1, 2)
+    static let frames = PeerFrames(nodeMAC: hostMAC, myMAC: guestMAC, node: host, me: guest)
 
     @Test func theGuestIsAnsweredInBareFrames() throws {
         let run = try TestRun(ports: 2)
@@ -35,8 +36,8 @@ struct ExternalNodeOverRawUDP {
 
         var reply: [UInt8]?
         for attempt in 0..<20 where reply == nil {
-            Self.send(socket, Self.arpRequest(), to: run.basePort)
-            Self.send(socket, Self.echoRequest(sequence: UInt16(attempt)), to: run.basePort)
+            PeerFrames.send(socket, Self.frames.arpRequest(), to: run.basePort)
+            PeerFrames.send(socket, Self.frames.echoRequest(sequence: UInt16(attempt)), to: run.basePort)
             reply = Self.receiveEchoReply(socket)
         }
         let frame = try #require(reply, "no echo reply in a bare frame")
@@ -49,20 +50,6 @@ struct ExternalNodeOverRawUDP {
                                          environment: run.environment, directory: run.root)
         #expect(Self.receiveEchoRequest(socket), "h1's echo request to the guest, in a bare frame")
         _ = ping.wait(seconds: 5)
-    }
-
-    static func send(_ fd: Int32, _ bytes: [UInt8], to port: UInt16) {
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_port = port.bigEndian
-        address.sin_addr.s_addr = UInt32(0x7f00_0001).bigEndian
-        _ = bytes.withUnsafeBytes { raw in
-            withUnsafePointer(to: &address) {
-                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                    sendto(fd, raw.baseAddress, raw.count, 0, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
-                }
-            }
-        }
     }
 
     /// Datagrams, each a whole frame, until `each` accepts one or `seconds` pass (the socket's
@@ -85,7 +72,7 @@ struct ExternalNodeOverRawUDP {
                       let ip = try? IPv4PacketView(checking: ethernet.payload),
                       let icmp = try? ICMPv4MessageView(checking: ip.payload),
                       case let .echoReply(id, _, _)? = try? ICMPv4Repr.parse(icmp) else { return false }
-                return id == 0xbeef
+                return id == PeerFrames.echoIdentifier
             }
             if isReply { found = frame }
             return isReply
@@ -104,27 +91,5 @@ struct ExternalNodeOverRawUDP {
                 return true
             }
         }
-    }
-
-    static func arpRequest() -> [UInt8] {
-        var frame = [UInt8](repeating: 0, count: 42)
-        frame.withUnsafeMutableBytes { b in
-            EthernetRepr(destination: .broadcast, source: guestMAC, etherType: EtherType.arp).emit(into: b)
-            ARPRepr(operation: .request, senderHardware: guestMAC, senderProtocol: guest, targetHardware: .zero, targetProtocol: host)
-                .emit(into: UnsafeMutableRawBufferPointer(rebasing: b[14...]))
-        }
-        return frame
-    }
-
-    static func echoRequest(sequence: UInt16) -> [UInt8] {
-        let icmp = ICMPv4Repr.echoRequest(identifier: 0xbeef, sequenceNumber: sequence, data: Array(0..<32))
-        var frame = [UInt8](repeating: 0, count: 14 + 20 + icmp.length)
-        frame.withUnsafeMutableBytes { b in
-            EthernetRepr(destination: hostMAC, source: guestMAC, etherType: EtherType.ipv4).emit(into: b)
-            let ip = UnsafeMutableRawBufferPointer(rebasing: b[14...])
-            IPv4Repr(source: guest, destination: host, protocolNumber: IPProtocol.icmp, payloadLength: icmp.length).emit(into: ip)
-            icmp.emit(into: UnsafeMutableRawBufferPointer(rebasing: ip[20...]))
-        }
-        return frame
     }
 }

@@ -16,6 +16,8 @@ struct NodeSurvivesGarbage {
     static let fakeMAC = MACAddress(2, 0, 0, 0, 2, 0)
     static let h1 = IPv4Address(10, 0, 0, 1)
     static let h2 = IPv4Address(10, 0, 0, 2)
+    /// This test plays h2.
+    static let frames = PeerFrames(nodeMAC: h1MAC, myMAC: fakeMAC, node: h1, me: h2)
 
     @Test func hundredThousandRandomDatagramsThenPing() throws {
         let run = try TestRun()
@@ -41,7 +43,7 @@ struct NodeSurvivesGarbage {
         let valid = Self.validFrames()
         for index in 0..<100_000 {
             let datagram = Self.garbage(&random, from: valid)
-            send(peer, datagram, to: run.basePort)
+            PeerFrames.send(peer, datagram, to: run.basePort)
             // Pace the burst so the kernel's socket buffer, not the node, is never the one dropping.
             if index % 500 == 499 { usleep(2_000) }
         }
@@ -50,8 +52,8 @@ struct NodeSurvivesGarbage {
         // Still alive and correct: ARP for h1, then an echo request, each answered.
         var answered = false
         for attempt in 0..<20 where !answered {
-            send(peer, Self.vxlan(Self.arpRequest()), to: run.basePort)
-            send(peer, Self.vxlan(Self.echoRequest(sequence: UInt16(attempt))), to: run.basePort)
+            PeerFrames.send(peer, Self.vxlan(Self.frames.arpRequest()), to: run.basePort)
+            PeerFrames.send(peer, Self.vxlan(Self.frames.echoRequest(sequence: UInt16(attempt))), to: run.basePort)
             answered = receiveEchoReply(peer, identifier: 0xbeef)
         }
         #expect(answered, "no echo reply after the random datagrams")
@@ -81,20 +83,6 @@ struct NodeSurvivesGarbage {
         return false
     }
 
-    func send(_ fd: Int32, _ bytes: [UInt8], to port: UInt16) {
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_port = port.bigEndian
-        address.sin_addr.s_addr = UInt32(0x7f00_0001).bigEndian
-        _ = bytes.withUnsafeBytes { raw in
-            withUnsafePointer(to: &address) {
-                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                    sendto(fd, raw.baseAddress, raw.count, 0, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
-                }
-            }
-        }
-    }
-
     /// Reads datagrams until an echo reply with our identifier arrives or the socket times out.
     func receiveEchoReply(_ fd: Int32, identifier: UInt16) -> Bool {
         var buffer = [UInt8](repeating: 0, count: 65_536)
@@ -121,28 +109,6 @@ struct NodeSurvivesGarbage {
         return header + frame
     }
 
-    static func arpRequest() -> [UInt8] {
-        var frame = [UInt8](repeating: 0, count: 42)
-        frame.withUnsafeMutableBytes { b in
-            EthernetRepr(destination: .broadcast, source: fakeMAC, etherType: EtherType.arp).emit(into: b)
-            ARPRepr(operation: .request, senderHardware: fakeMAC, senderProtocol: h2, targetHardware: .zero, targetProtocol: h1)
-                .emit(into: UnsafeMutableRawBufferPointer(rebasing: b[14...]))
-        }
-        return frame
-    }
-
-    static func echoRequest(sequence: UInt16) -> [UInt8] {
-        let icmp = ICMPv4Repr.echoRequest(identifier: 0xbeef, sequenceNumber: sequence, data: Array(0..<32))
-        var frame = [UInt8](repeating: 0, count: 14 + 20 + icmp.length)
-        frame.withUnsafeMutableBytes { b in
-            EthernetRepr(destination: h1MAC, source: fakeMAC, etherType: EtherType.ipv4).emit(into: b)
-            let ip = UnsafeMutableRawBufferPointer(rebasing: b[14...])
-            IPv4Repr(source: h2, destination: h1, protocolNumber: IPProtocol.icmp, payloadLength: icmp.length).emit(into: ip)
-            icmp.emit(into: UnsafeMutableRawBufferPointer(rebasing: ip[20...]))
-        }
-        return frame
-    }
-
     /// Well-formed frames to mutate, so random damage lands deep in each parser.
     static func validFrames() -> [[UInt8]] {
         var udp = [UInt8](repeating: 0, count: 14 + 20 + 8 + 16)
@@ -152,7 +118,7 @@ struct NodeSurvivesGarbage {
             IPv4Repr(source: h2, destination: h1, protocolNumber: IPProtocol.udp, payloadLength: 24).emit(into: ip)
             UDPRepr(sourcePort: 5000, destinationPort: 53, payloadLength: 16).emit(into: UnsafeMutableRawBufferPointer(rebasing: ip[20...]), source: h2, destination: h1)
         }
-        return [arpRequest(), echoRequest(sequence: 1), udp]
+        return [frames.arpRequest(), frames.echoRequest(sequence: 1), udp]
     }
 
     static func garbage(_ random: inout SeededRandom, from valid: [[UInt8]]) -> [UInt8] {

@@ -65,6 +65,12 @@ final class LinuxPeerRun {
         return try CaptureCheck.problems(in: capture, linux: linuxAddress)
     }
 
+    /// Stops the topology and expects tshark to find nothing wrong in its capture.
+    func downExpectingACleanCapture(sourceLocation: SourceLocation = #_sourceLocation) throws {
+        let problems = try downAndCheckCapture()
+        #expect(problems.isEmpty, "\(problems.prefix(10))", sourceLocation: sourceLocation)
+    }
+
     func finish() {
         background.forEach { $0.stop() }
         run.finish()
