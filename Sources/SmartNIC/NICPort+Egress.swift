@@ -39,32 +39,16 @@ extension NICPort {
     }
 
     func egressChanged() {
-        guard !egress.isNone else {
-            // Frames already waiting keep their times; the shaper and its pool stay for later.
-            shaper?.injector.impairments = egress
-            isImpaired = false
-            return
-        }
-        if let shaper {
-            shaper.injector.impairments = egress
-        } else {
-            shaper = LinkShaper(port: self, impairments: egress, seed: impairmentSeed, slotCount: delayLineSlots) { [unowned self] in
+        isImpaired = Self.apply(egress, to: &shaper) { [unowned self] in
+            LinkShaper(port: self, impairments: egress, seed: impairmentSeed, slotCount: delayLineSlots) { [unowned self] in
                 self.send($0)
             }
         }
-        isImpaired = true
     }
 
     func ingressChanged() {
-        guard !ingress.isNone else {
-            ingressShaper?.injector.impairments = ingress
-            isIngressImpaired = false
-            return
-        }
-        if let ingressShaper {
-            ingressShaper.injector.impairments = ingress
-        } else {
-            ingressShaper = LinkShaper(port: self, impairments: ingress, seed: ingressSeed, slotCount: delayLineSlots) { [unowned self] parts in
+        isIngressImpaired = Self.apply(ingress, to: &ingressShaper) { [unowned self] in
+            LinkShaper(port: self, impairments: ingress, seed: ingressSeed, slotCount: delayLineSlots) { [unowned self] parts in
                 // A received datagram is one part, checked on arrival (the impairments change
                 // only bytes of the frame, never the encapsulation header or the length).
                 guard let datagram = parts.first, let frame = self.decapsulate(datagram) else { return true }
@@ -72,7 +56,18 @@ extension NICPort {
                 return true
             }
         }
-        isIngressImpaired = true
+    }
+
+    /// Gives `shaper` the new settings, making it the first time they are not `.none`, and says
+    /// whether frames must now go through it. Set back to `.none`, frames already waiting keep
+    /// their times; the shaper and its pool stay for later.
+    private static func apply(_ impairments: Impairments, to shaper: inout LinkShaper?, make: () -> LinkShaper) -> Bool {
+        if let shaper {
+            shaper.injector.impairments = impairments
+        } else if !impairments.isNone {
+            shaper = make()
+        }
+        return !impairments.isNone
     }
 
     /// The ingress draws follow their own sequence, so adding them leaves the egress's alone.

@@ -66,18 +66,15 @@ struct Exec: ParsableCommand {
 }
 
 extension Exec {
-    /// Becomes `ip netns exec NAMESPACE COMMAND…`, with our terminal, so an interactive program
-    /// (a shell, `ping` without -c) behaves as if run there. Does not return.
+    /// Becomes `ip netns exec NAMESPACE COMMAND…` (`NamespaceExec`); does not return.
     static func runInNamespace(_ namespace: String, _ arguments: [String], node: String) throws -> Never {
         guard !arguments.isEmpty else { throw Failure("no command for \(node): nicbed exec \(node) -- COMMAND [ARGUMENTS…]") }
         guard geteuid() == 0 else {
             throw Failure("\(node) is a Linux network namespace (\(namespace)), and only root can enter one: sudo nicbed exec \(node) -- \(arguments.joined(separator: " "))")
         }
-        let ip = ["/usr/sbin/ip", "/sbin/ip", "/usr/bin/ip", "/bin/ip"].first { FileManager.default.isExecutableFile(atPath: $0) } ?? "ip"
-        let argv = ["ip", "netns", "exec", namespace] + arguments
-        var pointers = argv.map { strdup($0) } + [nil]
-        execvp(ip, &pointers)
-        throw Failure("cannot run \(ip): \(String(cString: strerror(errno)))")
+        do { try NamespaceExec.replaceProcess(namespace: namespace, command: arguments) } catch {
+            throw Failure(error.description)
+        }
     }
 }
 

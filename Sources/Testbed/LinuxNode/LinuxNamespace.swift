@@ -129,3 +129,18 @@ struct LinuxNamespace {
         ["ip", "netns", "exec", namespace] + command
     }
 }
+
+/// `nicbed exec` into a linux node: the calling process becomes `ip netns exec NAMESPACE
+/// COMMAND…`, keeping its terminal, so an interactive program (a shell, `ping` without -c)
+/// behaves as if run there.
+public enum NamespaceExec {
+    /// Does not return unless exec fails, which it reports.
+    public static func replaceProcess(namespace: String, command: [String]) throws(OrchestratorError) -> Never {
+        guard let ip = SystemCommand.locate("ip") else {
+            throw OrchestratorError("`ip` (iproute2) is not installed: apt-get install iproute2")
+        }
+        var pointers = LinuxNamespace.execArguments(namespace: namespace, command: command).map { strdup($0) } + [nil]
+        execv(ip, &pointers)
+        throw OrchestratorError("cannot run \(ip): \(String(cString: strerror(errno)))")
+    }
+}
