@@ -1,6 +1,8 @@
 // swift-tools-version: 6.0
 // nicbed: a multi-process network testbed with an emulated payload-caching smart NIC.
-// Layers follow DESIGN.md §2; a module imports only the modules listed before it.
+// The layers of ARCHITECTURE.md, lowest first: a module depends only on modules listed above
+// it, never on one below. SmartNIC, NetStack and Apps are sans-I/O (no EventLoop): a node
+// process drives them on libuv, Simulation on a virtual clock.
 import PackageDescription
 
 let package = Package(
@@ -25,14 +27,24 @@ let package = Package(
         .target(name: "NetStack", dependencies: [
             "Wire", "SmartNIC", .product(name: "DequeModule", package: "swift-collections"),
         ]),
-        .target(name: "Topology", dependencies: ["Wire", "SmartNIC", "NetStack", .product(name: "Yams", package: "Yams")]),
-        .target(name: "Testbed", dependencies: [
-            "EventLoop", "Wire", "SmartNIC", "NetStack", "Topology",
-            .product(name: "Logging", package: "swift-log"),
+        // The topology model knows the card's settings and impairments, not the stack.
+        .target(name: "Topology", dependencies: ["Wire", "SmartNIC", .product(name: "Yams", package: "Yams")]),
+        // What runs on a host: ping, bulk transfer, HTTP, the file server and fetch, and the
+        // node commands (`nicbed exec NODE …`), on the stack's sockets and the app timers.
+        // `link set` reads impairment fields as the topology does (Topology's ImpairmentField).
+        .target(name: "Apps", dependencies: [
+            "Wire", "SmartNIC", "NetStack", "Topology",
             .product(name: "Crypto", package: "swift-crypto"),
         ]),
+        // The virtual clock and the in-memory wire: whole networks in one process.
+        .target(name: "Simulation", dependencies: ["Wire", "SmartNIC", "NetStack", "Apps"]),
+        // Node processes, the control protocol, and the orchestrator with its launchers.
+        .target(name: "Testbed", dependencies: [
+            "EventLoop", "Wire", "SmartNIC", "NetStack", "Topology", "Apps",
+            .product(name: "Logging", package: "swift-log"),
+        ]),
         .executableTarget(name: "nicbed", dependencies: [
-            "Testbed", "Topology",
+            "Testbed", "Topology", "Apps",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
         ]),
@@ -43,6 +55,8 @@ let package = Package(
         .testTarget(name: "SmartNICTests", dependencies: ["SmartNIC", "Wire"]),
         .testTarget(name: "NetStackTests", dependencies: ["NetStack", "SmartNIC", "Wire"]),
         .testTarget(name: "TopologyTests", dependencies: ["Topology", "Wire"]),
-        .testTarget(name: "TestbedTests", dependencies: ["Testbed", "Topology", "SmartNIC", "NetStack", "Wire", "nicbed", "AllocationCounter"]),
+        .testTarget(name: "AppsTests", dependencies: ["Apps", "NetStack", "SmartNIC", "Wire"]),
+        .testTarget(name: "SimulationTests", dependencies: ["Simulation", "Apps", "NetStack", "SmartNIC", "Wire", "AllocationCounter"]),
+        .testTarget(name: "TestbedTests", dependencies: ["Testbed", "Topology", "Apps", "SmartNIC", "NetStack", "Wire", "nicbed", "AllocationCounter"]),
     ]
 )

@@ -1,7 +1,8 @@
 import SmartNIC
 import Wire
 
-/// The host's TCP/IP stack: interfaces, ARP, IPv4 and ICMP (TCP and UDP sockets build on it).
+/// The host's TCP/IP stack: interfaces, ARP, IPv4 with forwarding, ICMP (echo answered here,
+/// echo sockets for ping) and TCP (NetworkStack+TCP.swift).
 /// Sans-I/O: frames arrive through the NIC ports' `deliver`, the caller moves time forward
 /// with `advance(to:)` and calls `poll()` when `nextDeadline` comes; nothing here blocks,
 /// sleeps or reads a clock.
@@ -16,8 +17,8 @@ public final class NetworkStack {
 
     var arp = ARPCache()
     var routing = RoutingTable()
-    private var pingSessions: [PingSession] = []
-    private var nextPingIdentifier: UInt16
+    private var echoSockets: [EchoSocket] = []
+    private var nextEchoIdentifier: UInt16
     private var nextIdentification: UInt16 = 1
 
     // TCP (NetworkStack+TCP.swift).
@@ -38,7 +39,7 @@ public final class NetworkStack {
         // Distinct nodes pick distinct ICMP identifiers, which makes captures easier to read.
         var hash: UInt16 = 0x4e42
         for byte in hostname.utf8 { hash = hash &* 31 &+ UInt16(byte) }
-        nextPingIdentifier = hash
+        nextEchoIdentifier = hash
     }
 
     public var defaultGateway: IPv4Address? {
@@ -63,12 +64,10 @@ public final class NetworkStack {
 
     /// The earliest time `poll()` has work to do.
     public var nextDeadline: Instant? {
-        var earliest = Instant.earliest(arp.nextDeadline, tcpNextDeadline)
-        for session in pingSessions { earliest = Instant.earliest(earliest, session.nextDeadline) }
-        return earliest
+        Instant.earliest(arp.nextDeadline, tcpNextDeadline)
     }
 
-    /// Runs what is due at `now`: ARP retries and give-ups, ping requests and timeouts.
+    /// Runs what is due at `now`: ARP retries and give-ups, TCP timers.
     public func poll() {
         let (retry, failed) = arp.due(now: now)
         for (address, interface) in retry { sendARPRequest(for: address, on: interfaces[interface]) }
@@ -76,37 +75,25 @@ public final class NetworkStack {
             counters.droppedARPFailed += state.frames.count
             let reporter = interfaces[state.interface].address.address
             for frame in state.frames { unreachableAfterARP(frame) }
-            for session in pingSessions where routing.route(to: session.destination)?.nextHop == address {
-                session.nextHopFailed(reporter: reporter, now: now)
+            for socket in echoSockets where routing.route(to: socket.destination)?.nextHop == address {
+                socket.onFailure?(reporter, nil, .nextHopUnreachable)
             }
         }
-        for session in pingSessions {
-            for (sequence, payload) in session.due(now: now) {
-                let message = ICMPv4Repr.echoRequest(identifier: session.identifier, sequenceNumber: sequence, data: payload)
-                if case .noRoute = sendICMP(message, to: session.destination, timeToLive: session.timeToLive) {
-                    session.sendFailed(sequence: sequence, message: "Network is unreachable", now: now)
-                }
-            }
-        }
-        pingSessions.removeAll { $0.isFinished }
         pollTCP()
     }
 
-    // MARK: - Ping
+    // MARK: - Echo sockets
 
-    /// Starts pinging `destination`; events arrive through `handler` as they happen.
-    @discardableResult
-    public func ping(_ destination: IPv4Address, count: Int, interval: Duration = .seconds(1),
-                     timeout: Duration = .seconds(4), payloadSize: Int = 56, timeToLive: UInt8? = nil,
-                     handler: @escaping (PingEvent) -> Void) -> PingSession {
-        let session = PingSession(destination: destination, identifier: nextPingIdentifier, count: count,
-                                  interval: interval, timeout: timeout, payloadSize: payloadSize, now: now, handler: handler)
-        session.timeToLive = timeToLive
-        nextPingIdentifier &+= 1
-        pingSessions.append(session)
-        poll()
-        return session
+    /// An echo socket towards `destination`, with an identifier no other open socket has.
+    public func openEchoSocket(to destination: IPv4Address) -> EchoSocket {
+        while echoSockets.contains(where: { $0.identifier == nextEchoIdentifier }) { nextEchoIdentifier &+= 1 }
+        let socket = EchoSocket(stack: self, destination: destination, identifier: nextEchoIdentifier)
+        nextEchoIdentifier &+= 1
+        echoSockets.append(socket)
+        return socket
     }
+
+    func forget(_ socket: EchoSocket) { echoSockets.removeAll { $0 === socket } }
 
     // MARK: - Input
 
@@ -271,18 +258,18 @@ public final class NetworkStack {
             sendICMP(.echoReply(identifier: identifier, sequenceNumber: sequence, data: data),
                      to: header.source, from: header.destination)
         case let .echoReply(identifier, sequence, data):
-            pingSessions.first { $0.identifier == identifier }?
-                .handleReply(from: header.source, sequence: sequence, timeToLive: header.timeToLive,
-                             bytes: 8 + data.count, now: now)
+            guard let socket = echoSockets.first(where: { $0.identifier == identifier }) else { return }
+            socket.onReply?(EchoSocket.Reply(source: header.source, sequence: sequence, timeToLive: header.timeToLive,
+                                             bytes: 8 + data.count, data: data))
         case let .destinationUnreachable(code, invoking):
-            reportICMPError(invoking, from: header.source, message: Self.unreachableText(code))
+            reportICMPError(invoking, from: header.source, failure: .unreachable(code: code))
         case let .timeExceeded(code, invoking):
-            reportICMPError(invoking, from: header.source, message: code == 0 ? "Time to live exceeded" : "Fragment reassembly time exceeded")
+            reportICMPError(invoking, from: header.source, failure: .timeExceeded(code: code))
         }
     }
 
     /// Finds which of our echo requests an ICMP error is about, from the header it quotes.
-    private func reportICMPError(_ invoking: [UInt8], from source: IPv4Address, message: String) {
+    private func reportICMPError(_ invoking: [UInt8], from source: IPv4Address, failure: EchoSocket.Failure) {
         invoking.withUnsafeBytes { bytes in
             guard bytes.count >= 28, bytes[0] >> 4 == 4 else { return }
             let headerLength = Int(bytes[0] & 0x0f) * 4
@@ -290,19 +277,7 @@ public final class NetworkStack {
                   bytes[headerLength] == ICMPv4Type.echoRequest else { return }
             let identifier = UInt16(bytes[headerLength + 4]) << 8 | UInt16(bytes[headerLength + 5])
             let sequence = UInt16(bytes[headerLength + 6]) << 8 | UInt16(bytes[headerLength + 7])
-            pingSessions.first { $0.identifier == identifier }?
-                .handleError(from: source, sequence: sequence, message: message, now: now)
-        }
-    }
-
-    static func unreachableText(_ code: UInt8) -> String {
-        switch code {
-        case ICMPv4Repr.UnreachableCode.network: return "Destination Net Unreachable"
-        case ICMPv4Repr.UnreachableCode.host: return "Destination Host Unreachable"
-        case ICMPv4Repr.UnreachableCode.protocol: return "Destination Protocol Unreachable"
-        case ICMPv4Repr.UnreachableCode.port: return "Destination Port Unreachable"
-        case ICMPv4Repr.UnreachableCode.fragmentationNeeded: return "Frag needed and DF set"
-        default: return "Destination Unreachable (code \(code))"
+            echoSockets.first { $0.identifier == identifier }?.onFailure?(source, sequence, failure)
         }
     }
 

@@ -1,4 +1,3 @@
-import NetStack
 import SmartNIC
 import Wire
 
@@ -24,7 +23,7 @@ struct NodeDraft {
     var kind: NodeKind
     var gateway: Written<IPv4Address>?
     var interfaces: [InterfaceDraft]
-    var congestion: CongestionAlgorithm
+    var congestion: TCPCongestion
     /// `defaults.nic` with the node's own `nic:` laid over it; not yet checked as a whole.
     var nic: NICDraft
     /// Each checked on its own; whether the next hop is reachable is the plan's to say.

@@ -1,4 +1,3 @@
-import NetStack
 import SmartNIC
 import Wire
 
@@ -69,7 +68,7 @@ public struct NodeSpec: Hashable, Sendable {
     /// Declared interfaces first, in file order, then those that appear only in links.
     public var interfaces: [InterfaceSpec]
     /// The node's TCP congestion control (`tcp: {congestion: cubic}`); NewReno unless set.
-    public var congestion: CongestionAlgorithm
+    public var congestion: TCPCongestion
     /// The node's NIC (`nic:` under the node, laid field by field over `defaults.nic`);
     /// `NICConfiguration()`, a smart card, unless set.
     public var nic: NICConfiguration
@@ -83,7 +82,7 @@ public struct NodeSpec: Hashable, Sendable {
     public var serve: UInt16?
 
     public init(name: String, kind: NodeKind, gateway: IPv4Address?, interfaces: [InterfaceSpec],
-                congestion: CongestionAlgorithm = .newReno, nic: NICConfiguration = NICConfiguration(),
+                congestion: TCPCongestion = .newReno, nic: NICConfiguration = NICConfiguration(),
                 routes: [StaticRoute] = [], capture: Bool = false, serve: UInt16? = nil) {
         self.name = name
         self.kind = kind

@@ -1,4 +1,3 @@
-import NetStack
 import SmartNIC
 import Wire
 
@@ -26,7 +25,7 @@ struct TopologyParser {
         static let switchInterface = "for a switch's interface, the key mac; addresses belong on the hosts and routers cabled to it"
         static let capture = "true or false"
         static let tcp = "a mapping with key congestion, e.g. {congestion: cubic}"
-        static let congestion = CongestionAlgorithm.allCases.map(\.rawValue).joined(separator: ", ")
+        static let congestion = TCPCongestion.allCases.map(\.rawValue).joined(separator: ", ")
         static let nic = "a mapping with optional keys mode, card_memory, header_prefix, checksum_offload, e.g. {mode: conventional, card_memory: 16MiB}"
         static let nicMode = NICMode.allCases.map(\.rawValue).joined(separator: ", ")
         static let cardMemory = "a byte size in \(ByteSize.describe(NICConfiguration.cardMemoryRange.lowerBound))...\(ByteSize.describe(NICConfiguration.cardMemoryRange.upperBound)): \(ByteSize.accepted)"
@@ -174,12 +173,12 @@ struct TopologyParser {
             }
             serve = try self.serve(field)
         }
-        var congestion = CongestionAlgorithm.newReno
+        var congestion = TCPCongestion.newReno
         if let field = fields.optional("tcp") {
             let tcp = try field.fields(accepting: ["congestion"], accepted: Accepted.tcp)
             if let choice = tcp.optional("congestion") {
                 let text = try choice.string(accepted: Accepted.congestion)
-                guard let algorithm = CongestionAlgorithm(rawValue: text) else {
+                guard let algorithm = TCPCongestion(rawValue: text) else {
                     throw choice.error("'\(text)' is not a congestion control algorithm", accepted: Accepted.congestion)
                 }
                 congestion = algorithm

@@ -1,3 +1,4 @@
+import Apps
 import ArgumentParser
 import Foundation
 import Testbed
@@ -36,6 +37,7 @@ struct Copy: ParsableCommand {
 
     /// `NODE:/path` on a running host, with the host's disk and file server.
     struct HostFile: CustomStringConvertible {
+        var running: RunningTopology
         var node: RunRecord.Node
         var status: NodeStatus
         var path: String
@@ -72,8 +74,8 @@ struct Copy: ParsableCommand {
     private func hostFile(_ text: String) throws -> HostFile? {
         guard let colon = text.firstIndex(of: ":"), text[text.index(after: colon)...].hasPrefix("/") else { return nil }
         let name = String(text[..<colon])
-        let node: RunRecord.Node
-        do { node = try Orchestrator.locate(node: name, runName: topologyName) } catch let error as OrchestratorError {
+        let running: RunningTopology, node: RunRecord.Node
+        do { (running, node) = try RunningTopology.locate(node: name, runName: topologyName) } catch let error as OrchestratorError {
             throw Failure("\(text): \(error.description)")
         }
         guard node.isOurProcess else {
@@ -82,9 +84,9 @@ struct Copy: ParsableCommand {
             }
             throw Failure("\(name) is an external node, which nicbed does not reach into: copy with the guest's own tools")
         }
-        guard let status = ControlClient.status(at: node.socket) else { throw Failure("\(name) does not answer on \(node.socket)") }
+        guard let status = running.status(of: node) else { throw Failure("\(name) does not answer (\(running.state(of: node)))") }
         guard let disk = status.disk else { throw Failure("\(name) is a \(status.kind): only hosts have a disk") }
-        return HostFile(node: node, status: status, path: String(text[text.index(after: colon)...]), disk: disk)
+        return HostFile(running: running, node: node, status: status, path: String(text[text.index(after: colon)...]), disk: disk)
     }
 
     private func resolve(_ file: HostFile, forWriting: Bool) throws -> String {
@@ -106,12 +108,10 @@ struct Copy: ParsableCommand {
         if resume { arguments.insert("--resume", at: 1) }
         let status: Int32
         do {
-            status = try ControlClient.send(ControlRequest(command: .exec, arguments: arguments), to: to.node.socket) { response in
-                if let line = response.output { progress.show(line) }
-                if let line = response.error { progress.finish(); StandardStreams.error(line) }
-            }
+            status = try to.running.exec(arguments, on: to.node, output: { progress.show($0) },
+                                         error: { progress.finish(); StandardStreams.error($0) })
         } catch {
-            throw Failure("\(to.node.name): \(error.description)")
+            throw Failure(error.description)
         }
         progress.finish()
         if status != 0 { throw ExitCode(status) }

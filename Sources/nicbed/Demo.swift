@@ -55,14 +55,15 @@ struct Demo: ParsableCommand {
                 throw Failure(error.description)
             }
             defer { try? Orchestrator.down(runName: record.name) { _ in } }
-            print(try StatusTable.render(record))
+            let running = try RunningTopology(directory: RunDirectory(topologyName: record.name))
+            print(StatusTable.render(running))
             print("\n== nicbed cp payload.bin h1:/payload.bin, then h1 -> h2 over the emulated network")
             var upload = try Copy.parse(["--run", record.name, file, "h1:/payload.bin"])
             try upload.run()
             var copy = try Copy.parse(["--run", record.name, "h1:/payload.bin", "h2:/payload.bin"])
             try copy.run()
             for node in record.nodes where node.kind == "host" {
-                for line in try NodeExec.run(["stats", "--nic"], on: node).output {
+                for line in try running.collect(["stats", "--nic"], on: node).output {
                     if line.hasPrefix("PORT") { header = line } else { figures.append(line) }
                 }
             }

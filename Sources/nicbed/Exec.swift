@@ -43,38 +43,17 @@ struct Exec: ParsableCommand {
     }
 
     /// Runs a node command, streaming what it prints; a non-zero status becomes our exit code.
+    /// In a linux node the program takes over this process and its terminal.
     static func run(_ arguments: [String], on node: String, runName: String?) throws {
-        let target: RunRecord.Node
-        do { target = try Orchestrator.locate(node: node, runName: runName) } catch let error as OrchestratorError {
-            throw Failure(error.description)
-        }
-        if let namespace = target.namespace { try runInNamespace(namespace, arguments, node: node) }
-        guard target.isOurProcess else {
-            throw Failure("\(node) is an external node: nicbed cannot run commands in it")
-        }
         let status: Int32
         do {
-            status = try ControlClient.send(ControlRequest(command: .exec, arguments: arguments), to: target.socket) { response in
-                if let line = response.output { StandardStreams.output(line) }
-                if let line = response.error { StandardStreams.error(line) }
-            }
-        } catch {
-            throw Failure("\(node): \(error.description)")
-        }
-        if status != 0 { throw ExitCode(status) }
-    }
-}
-
-extension Exec {
-    /// Becomes `ip netns exec NAMESPACE COMMAND…` (`NamespaceExec`); does not return.
-    static func runInNamespace(_ namespace: String, _ arguments: [String], node: String) throws -> Never {
-        guard !arguments.isEmpty else { throw Failure("no command for \(node): nicbed exec \(node) -- COMMAND [ARGUMENTS…]") }
-        guard geteuid() == 0 else {
-            throw Failure("\(node) is a Linux network namespace (\(namespace)), and only root can enter one: sudo nicbed exec \(node) -- \(arguments.joined(separator: " "))")
-        }
-        do { try NamespaceExec.replaceProcess(namespace: namespace, command: arguments) } catch {
+            let (running, target) = try RunningTopology.locate(node: node, runName: runName)
+            status = try running.exec(arguments, on: target, terminal: true,
+                                      output: StandardStreams.output, error: StandardStreams.error)
+        } catch let error as OrchestratorError {
             throw Failure(error.description)
         }
+        if status != 0 { throw ExitCode(status) }
     }
 }
 

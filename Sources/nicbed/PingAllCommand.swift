@@ -26,10 +26,9 @@ struct PingAllCommand: ParsableCommand {
 
     func run() throws {
         do {
-            let run = try Orchestrator.selectRun(topologyName)
-            guard let record = try run.readRecord() else { throw Failure("no run record in \(run.path)") }
+            let running = try RunningTopology.select(topologyName)
             StandardStreams.output("*** Ping: testing reachability")
-            let outcome = try PingAll.run(record, count: count, timeout: timeout) { StandardStreams.output($0) }
+            let outcome = try PingAll.run(running, count: count, timeout: timeout) { StandardStreams.output($0) }
             StandardStreams.output(PingAll.summary(outcome))
             if outcome.received != outcome.sent { throw ExitCode(1) }
         } catch let error as OrchestratorError {

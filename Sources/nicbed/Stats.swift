@@ -11,14 +11,13 @@ struct Stats: ParsableCommand {
 
     func run() throws {
         do {
-            let run = try Orchestrator.selectRun(topologyName)
-            guard let record = try run.readRecord() else { throw Failure("no run record in \(run.path)") }
+            let running = try RunningTopology.select(topologyName)
             var printedHeader = false
             var failed: [String] = []
             // Linux and external nodes have no NIC of ours to count.
-            for node in record.nodes where node.isOurProcess {
-                let result: NodeExec.Result
-                do { result = try NodeExec.run(["stats", "--nic"], on: node) } catch {
+            for node in running.record.nodes where node.isOurProcess {
+                let result: RunningTopology.Collected
+                do { result = try running.collect(["stats", "--nic"], on: node) } catch {
                     StandardStreams.error(error.description)
                     failed.append(node.name)
                     continue

@@ -9,12 +9,11 @@ struct Status: ParsableCommand {
 
     func run() throws {
         do {
-            let runs = name == nil ? RunDirectory.all() : [try Orchestrator.selectRun(name)]
+            let runs = name == nil ? try RunningTopology.all() : [try RunningTopology.select(name)]
             if runs.isEmpty { print("no topology is running (run root \(RunDirectory.root))") }
-            for run in runs {
-                guard let record = try run.readRecord() else { continue }
-                print("\(record.name) (\(record.topology))")
-                print(try StatusTable.render(record))
+            for running in runs {
+                print("\(running.record.name) (\(running.record.topology))")
+                print(StatusTable.render(running))
             }
         } catch let error as OrchestratorError {
             throw Failure(error.description)

@@ -21,7 +21,7 @@ struct Up: ParsableCommand {
     func run() throws {
         do {
             let record = try Orchestrator.up(topologyPath: topology, options: .init(basePort: basePort, capture: capture, nicMode: nic)) { print($0) }
-            print(try StatusTable.render(record))
+            print(StatusTable.render(try RunningTopology(directory: RunDirectory(topologyName: record.name))))
             print("\(record.name) is up: \(record.nodes.count) nodes. Try `nicbed exec NODE ping ADDRESS`; stop with `nicbed down \(record.name)`.")
         } catch let error as OrchestratorError {
             throw Failure(error.description)

@@ -1,4 +1,3 @@
-import NetStack
 import Testing
 import Topology
 

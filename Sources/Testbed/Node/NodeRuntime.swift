@@ -1,3 +1,4 @@
+import Apps
 import EventLoop
 import Foundation
 import Logging
@@ -17,6 +18,8 @@ public final class NodeRuntime {
     let logger: Logger
     let loop: Loop
     let stack: NetworkStack
+    /// The timers of the apps and node commands, run on this loop like the stack's.
+    let appTimers = AppTimers()
     /// A switch's bridge; nil for hosts and routers.
     let bridge: LearningBridge?
     private var tunnels: [TunnelPort] = []
@@ -46,7 +49,10 @@ public final class NodeRuntime {
         // A random key for the ISNs (RFC 6528): they must not be guessable from outside.
         stack = NetworkStack(hostname: name, now: startedAt, seed: UInt64.random(in: .min ... .max))
         stack.defaultGateway = spec.gateway
-        stack.tcpConfiguration.congestionControl = spec.congestion
+        stack.tcpConfiguration.congestionControl = switch spec.congestion {
+        case .newReno: .newReno
+        case .cubic: .cubic
+        }
         stack.isForwarding = spec.kind == .router
         for route in spec.routes { stack.addRoute(to: route.destination, via: route.nextHop) }
         bridge = spec.kind == .switch ? LearningBridge(name: name, now: startedAt) : nil
@@ -134,6 +140,7 @@ public final class NodeRuntime {
         let now = Instant(nanoseconds: loop.nanoseconds)
         stack.advance(to: now)
         stack.poll()
+        appTimers.fire(now: now)
         bridge?.advance(to: now)
         bridge?.poll()
         // Frames an impaired link held back (delay, rate) leave when their time comes.
@@ -141,6 +148,7 @@ public final class NodeRuntime {
         guard let timer = deadlineTimer else { return }
         timer.stop()
         var next = stack.nextDeadline
+        if let deadline = appTimers.nextDeadline, next.map({ deadline < $0 }) ?? true { next = deadline }
         if let deadline = bridge?.nextDeadline, next.map({ deadline < $0 }) ?? true { next = deadline }
         for tunnel in tunnels {
             if let deadline = tunnel.port.nextDeadline, next.map({ deadline < $0 }) ?? true { next = deadline }
@@ -183,12 +191,17 @@ public final class NodeRuntime {
             stream.close()
             shutdown()
         case .exec:
-            let context = CommandContext(stack: stack, ports: tunnels.map(\.port), bridge: bridge,
+            let context = CommandContext(stack: stack, timers: appTimers, ports: tunnels.map(\.port), bridge: bridge,
                                          disk: spec.kind == .host ? runDirectory.diskPath(node: spec.name) : nil,
-                                         capturePath: { [runDirectory, spec] in runDirectory.capturePath(node: spec.name, interface: $0) }) { [unowned self, weak stream] response in
+                                         capturePath: { [runDirectory, spec] in runDirectory.capturePath(node: spec.name, interface: $0) }) { [unowned self, weak stream] output in
                 guard let stream else { return }
-                self.send(response, on: stream)
-                if response.exit != nil { stream.close() }
+                switch output {
+                case let .output(line): self.send(ControlResponse(output: line), on: stream)
+                case let .error(line): self.send(ControlResponse(error: line), on: stream)
+                case let .exit(status):
+                    self.send(ControlResponse(exit: status), on: stream)
+                    stream.close()
+                }
             }
             clients[ObjectIdentifier(stream)] = (stream, context)
             NodeCommands.run(request.arguments, in: context)

@@ -13,9 +13,9 @@ public enum PingAll {
     /// Hosts and Linux nodes, and the address each is pinged at (its first interface's), from
     /// the nodes' status; nil for a host that does not answer (it is dead or stuck): it
     /// reaches nobody. A Linux node pings with the system's ping, whose options are the same.
-    public static func targets(_ record: RunRecord) -> [(node: RunRecord.Node, address: String?)] {
-        record.nodes.filter { $0.kind == "host" || $0.kind == "linux" }.map { node in
-            let interfaces = node.interfaces ?? ControlClient.status(at: node.socket)?.interfaces
+    public static func targets(_ running: RunningTopology) -> [(node: RunRecord.Node, address: String?)] {
+        running.record.nodes.filter { $0.kind == "host" || $0.kind == "linux" }.map { node in
+            let interfaces = running.interfaces(of: node)
             let address = interfaces?.first?.address.split(separator: "/").first
             return (node, address.map(String.init))
         }
@@ -23,9 +23,9 @@ public enum PingAll {
 
     /// Pings with `count` requests per pair (a pair counts as reached when any reply comes
     /// back, as ping's exit status says) and `timeout` seconds of patience per request.
-    public static func run(_ record: RunRecord, count: Int = 1, timeout: Double = 1,
+    public static func run(_ running: RunningTopology, count: Int = 1, timeout: Double = 1,
                            progress: (String) -> Void = { _ in }) throws(OrchestratorError) -> Outcome {
-        let hosts = targets(record)
+        let hosts = targets(running)
         var outcome = Outcome(rows: [], sent: 0, received: 0)
         for source in hosts {
             var reached: [String?] = []
@@ -35,8 +35,8 @@ public enum PingAll {
                     reached.append(nil)
                     continue
                 }
-                let result = try NodeExec.run(["ping", "-c", String(count), "-i", "0.2", "-W", String(timeout), address],
-                                              on: source.node)
+                let result = try running.collect(["ping", "-c", String(count), "-i", "0.2", "-W", String(timeout), address],
+                                                 on: source.node)
                 if result.status == 0 {
                     outcome.received += 1
                     reached.append(target.node.name)

@@ -25,7 +25,7 @@ public struct RunDirectory: Sendable {
         try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
     }
 
-    public func readRecord() throws -> RunRecord? {
+    public func readRecord() throws(OrchestratorError) -> RunRecord? {
         guard let data = FileManager.default.contents(atPath: recordPath) else { return nil }
         do { return try JSONDecoder().decode(RunRecord.self, from: data) } catch {
             throw OrchestratorError("\(recordPath) is damaged (\(error)); remove it after stopping its processes")
@@ -40,13 +40,13 @@ public struct RunDirectory: Sendable {
 
     public func removeRecord() { try? FileManager.default.removeItem(atPath: recordPath) }
 
-    /// Every run directory under the root that holds a record.
     /// Every run directory under the root, running or not (logs and captures stay after `down`).
     public static func existing() -> [RunDirectory] {
         let names = (try? FileManager.default.contentsOfDirectory(atPath: root)) ?? []
         return names.sorted().map { RunDirectory(path: "\(root)/\($0)") }
     }
 
+    /// Every run directory under the root that holds a record.
     public static func all() -> [RunDirectory] {
         let names = (try? FileManager.default.contentsOfDirectory(atPath: root)) ?? []
         return names.sorted().map { RunDirectory(path: "\(root)/\($0)") }
@@ -78,7 +78,19 @@ public struct RunRecord: Codable, Sendable, Equatable {
     public var topology: String
     public var basePort: UInt16
     public var capture: Bool
+    /// The launcher that started the run (`Launchers.named`); nil in records of runs started
+    /// before launchers had names, which were all local.
+    public var launcher: String?
     public var nodes: [Node]
+
+    public init(name: String, topology: String, basePort: UInt16, capture: Bool, launcher: String?, nodes: [Node]) {
+        self.name = name
+        self.topology = topology
+        self.basePort = basePort
+        self.capture = capture
+        self.launcher = launcher
+        self.nodes = nodes
+    }
 }
 
 public struct OrchestratorError: Error, CustomStringConvertible {

@@ -1,26 +1,20 @@
 /// The table `up` and `status` print: one row per interface, with the node's state.
 public enum StatusTable {
-    public static func render(_ record: RunRecord) throws -> String {
+    public static func render(_ running: RunningTopology) -> String {
         var rows: [[String]] = [["NODE", "KIND", "PID", "STATE", "IFACE", "ADDRESS", "MAC", "UNDERLAY", "PEER"]]
-        for node in record.nodes {
-            let pid: String, state: String, interfaces: [NodeStatus.InterfaceStatus]
-            if node.isOurProcess {
-                let alive = ProcessControl.isAlive(node.pid)
-                let status = alive ? ControlClient.status(at: node.socket) : nil
-                (pid, state) = (String(node.pid), !alive ? "stopped" : (status == nil ? "not answering" : "running"))
-                interfaces = status?.interfaces ?? []
-            } else {
-                // A linux or external node: no process of ours to ask, so the record says it all.
-                pid = "-"
-                state = node.namespace.map { FileManager.default.fileExists(atPath: "/run/netns/\($0)") ? "netns \($0)" : "netns gone" }
-                    ?? "not started by nicbed"
-                interfaces = node.interfaces ?? []
+        for node in running.record.nodes {
+            let pid = node.isOurProcess ? String(node.pid) : "-"
+            var state = running.state(of: node)
+            // A linux or external node has no process of ours to ask: the record says it all.
+            var interfaces = node.interfaces ?? []
+            if state == .running {
+                if let status = running.status(of: node) { interfaces = status.interfaces } else { state = .notAnswering }
             }
             if interfaces.isEmpty {
-                rows.append([node.name, node.kind, pid, state, "-", "-", "-", "-", "-"])
+                rows.append([node.name, node.kind, pid, state.description, "-", "-", "-", "-", "-"])
             }
             for (index, interface) in interfaces.enumerated() {
-                rows.append(index == 0 ? [node.name, node.kind, pid, state] : ["", "", "", ""])
+                rows.append(index == 0 ? [node.name, node.kind, pid, state.description] : ["", "", "", ""])
                 rows[rows.count - 1] += [interface.name, interface.address, interface.mac, interface.underlay, interface.peer]
             }
         }

@@ -1,5 +1,5 @@
 import Foundation
-import Testbed
+import Apps
 import Testing
 #if canImport(Glibc)
 import Glibc

@@ -1,5 +1,6 @@
-import Testing
+import Apps
 import NetStack
+import Testing
 import SmartNIC
 import Wire
 
@@ -7,7 +8,8 @@ import Wire
 struct PingTests {
     func collect(_ net: TwoHostNetwork, ping destination: IPv4Address, count: Int, from stack: NetworkStack? = nil) -> [PingEvent] {
         var events: [PingEvent] = []
-        (stack ?? net.a).ping(destination, count: count, interval: .seconds(1)) { events.append($0) }
+        _ = PingSession(stack: stack ?? net.a, timers: net.timers, destination: destination, count: count,
+                        interval: .seconds(1)) { events.append($0) }
         net.run(for: .seconds(Int64(count) + 10))
         return events
     }
@@ -76,7 +78,7 @@ struct PingTests {
     @Test func offSubnetGoesToTheGatewaysMAC() {
         let net = TwoHostNetwork()
         net.a.defaultGateway = TwoHostNetwork.addressB
-        net.a.ping(IPv4Address(192, 0, 2, 1), count: 1) { _ in }
+        _ = PingSession(stack: net.a, timers: net.timers, destination: IPv4Address(192, 0, 2, 1), count: 1) { _ in }
         net.run(for: .seconds(3))
         // ARP asks for the gateway, then the echo request goes to the gateway's MAC.
         let echo = net.wire.first { frame in

@@ -9,7 +9,7 @@ import Glibc
 /// host's disk. One request per connection (`Connection: close`), so a client never waits on
 /// a pipelined answer. Files stream through a fixed buffer per connection, whatever their size;
 /// nothing outside the root is ever opened (`SafePath`).
-final class FileServer {
+public final class FileServer {
     let root: String
     let port: UInt16
     private let listener: TCPListener
@@ -18,7 +18,7 @@ final class FileServer {
     /// Requests answered, by status code (for `stats`-like reports and the tests).
     private(set) var answered: [Int: Int] = [:]
 
-    init(stack: NetworkStack, port: UInt16, root: String, log: @escaping (String) -> Void) throws {
+    public init(stack: NetworkStack, port: UInt16, root: String, log: @escaping (String) -> Void) throws {
         self.root = root
         self.port = port
         self.log = log
@@ -37,7 +37,7 @@ final class FileServer {
         }
     }
 
-    func close() {
+    public func close() {
         listener.close()
         for session in sessions.values { session.abort() }
         sessions.removeAll()

@@ -2,9 +2,19 @@ import NetStack
 import SmartNIC
 import Wire
 
+/// What a command prints, line by line, and how it ends: the node's driver carries these to
+/// whoever asked (the control socket's JSON lines in a node process).
+public enum CommandOutput: Sendable, Equatable {
+    case output(String)
+    case error(String)
+    case exit(Int32)
+}
+
 /// What a command run inside a node (`nicbed exec NODE …`) may use, and how it answers.
-final class CommandContext {
+public final class CommandContext {
     let stack: NetworkStack
+    /// The node's app timers, on the node's clock.
+    let timers: AppTimers
     let ports: [NICPort]
     /// A switch's bridge (a switch has no IP stack of its own: its `stack` has no interfaces).
     let bridge: LearningBridge?
@@ -12,14 +22,15 @@ final class CommandContext {
     let capturePath: (_ interface: String) -> String
     /// A host's disk: where `fetch` writes (nil for routers and switches).
     let disk: String?
-    private let respond: (ControlResponse) -> Void
-    private(set) var finished = false
+    private let respond: (CommandOutput) -> Void
+    public private(set) var finished = false
     /// Set by long-running commands; called when the client goes away first.
     var onCancel: (() -> Void)?
 
-    init(stack: NetworkStack, ports: [NICPort], bridge: LearningBridge? = nil, disk: String? = nil,
-         capturePath: @escaping (String) -> String, respond: @escaping (ControlResponse) -> Void) {
+    public init(stack: NetworkStack, timers: AppTimers, ports: [NICPort], bridge: LearningBridge? = nil, disk: String? = nil,
+                capturePath: @escaping (String) -> String, respond: @escaping (CommandOutput) -> Void) {
         self.disk = disk
+        self.timers = timers
         self.stack = stack
         self.ports = ports
         self.bridge = bridge
@@ -34,17 +45,18 @@ final class CommandContext {
 
     var interfaceNames: String { ports.compactMap { $0.name.split(separator: ":").last }.joined(separator: ", ") }
 
-    func print(_ line: String) { if !finished { respond(ControlResponse(output: line)) } }
-    func printError(_ line: String) { if !finished { respond(ControlResponse(error: line)) } }
+    func print(_ line: String) { if !finished { respond(.output(line)) } }
+    func printError(_ line: String) { if !finished { respond(.error(line)) } }
 
     func exit(_ status: Int32) {
         guard !finished else { return }
-        respond(ControlResponse(exit: status))
+        respond(.exit(status))
         finished = true
         onCancel = nil
     }
 
-    func cancel() {
+    /// The client went away: a long-running command stops.
+    public func cancel() {
         guard !finished else { return }
         finished = true
         onCancel?()
@@ -60,13 +72,13 @@ protocol NodeCommand {
     static func run(_ arguments: [String], in context: CommandContext)
 }
 
-enum NodeCommands {
+public enum NodeCommands {
     static let all: [any NodeCommand.Type] = [PingCommand.self, StatsCommand.self, AddrCommand.self, TCPSendCommand.self,
                                               TCPReceiveCommand.self, CaptureCommand.self, LinkCommand.self, FetchCommand.self]
     /// What a switch can do: it has ports and a bridge, no IP stack.
     static let switchCommands: Set<String> = [StatsCommand.name, CaptureCommand.name, LinkCommand.name]
 
-    static func run(_ argv: [String], in context: CommandContext) {
+    public static func run(_ argv: [String], in context: CommandContext) {
         guard let name = argv.first else {
             context.printError("usage: nicbed exec NODE COMMAND [ARGS...]; commands: \(all.map { $0.name }.joined(separator: ", "))")
             context.exit(2)

@@ -1,16 +1,19 @@
+import Apps
 import NetStack
 import SmartNIC
 import Wire
 
 /// Two stacks joined by one in-memory link under a virtual clock: frames cross after a
-/// fixed one-way delay, in order. Enough for ARP/ICMP; the seeded simulation of TCP grows
-/// from this shape.
+/// fixed one-way delay, in order, with every frame kept for the test to read. Enough for ARP,
+/// ICMP and ping; whole networks with impairments are Simulation's.
 final class TwoHostNetwork {
     let a: NetworkStack
     let b: NetworkStack
     let portA: NICPort
     let portB: NICPort
     var now = Instant.zero
+    /// The apps' timers (ping's), on the same virtual clock.
+    let timers = AppTimers()
     let delay: Duration
     /// Datagrams in flight: (arrival time, destination port, bytes).
     private var inFlight: [(Instant, NICPort, [UInt8])] = []
@@ -54,7 +57,7 @@ final class TwoHostNetwork {
     func run(until end: Instant) {
         while true {
             let nextArrival = inFlight.map(\.0).min()
-            let next = [nextArrival, a.nextDeadline, b.nextDeadline].compactMap { $0 }.min()
+            let next = [nextArrival, a.nextDeadline, b.nextDeadline, timers.nextDeadline].compactMap { $0 }.min()
             guard let next, next <= end else { break }
             now = max(now, next)
             a.advance(to: now)
@@ -66,6 +69,7 @@ final class TwoHostNetwork {
             }
             a.poll()
             b.poll()
+            timers.fire(now: now)
         }
         now = max(now, end)
         a.advance(to: now)

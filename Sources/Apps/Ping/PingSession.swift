@@ -1,3 +1,4 @@
+import NetStack
 import Wire
 
 /// What a ping session reports, in the order it happens.
@@ -34,21 +35,25 @@ public struct PingSummary: Sendable, Equatable {
     }
 }
 
-/// An ICMP echo client (ping). The stack drives it: `due` sends requests on their schedule,
-/// `handle` takes replies and errors. It finishes when every request is answered, or
-/// `timeout` after the last request.
+/// An ICMP echo client (ping) on one of the stack's echo sockets. It sends its requests on
+/// their schedule through the node's app timers, matches replies and errors to them, and
+/// finishes when every request is answered, or `timeout` after the last request. The messages
+/// it reports are iputils' words, so `nicbed exec h1 ping` reads like ping.
 public final class PingSession {
     public let destination: IPv4Address
-    public let identifier: UInt16
     public let count: Int
     public let interval: Duration
     public let timeout: Duration
     public let payloadSize: Int
+    /// The requests' TTL (`ping -t`); nil for the stack's default.
+    public let timeToLive: UInt8?
     let handler: (PingEvent) -> Void
 
     private(set) var summary: PingSummary
-    /// The requests' TTL (`ping -t`); nil for the stack's default.
-    public internal(set) var timeToLive: UInt8?
+    private let stack: NetworkStack
+    private let timers: AppTimers
+    private let socket: EchoSocket
+    private var timer: AppTimers.Token?
     private var nextSequence: UInt16 = 1
     private var nextSend: Instant
     private var startedAt: Instant
@@ -56,19 +61,71 @@ public final class PingSession {
     private var lastSentAt: Instant?
     public private(set) var isFinished = false
 
-    init(destination: IPv4Address, identifier: UInt16, count: Int, interval: Duration, timeout: Duration,
-         payloadSize: Int, now: Instant, handler: @escaping (PingEvent) -> Void) {
+    /// Starts pinging at once; events arrive through `handler` as they happen.
+    public init(stack: NetworkStack, timers: AppTimers, destination: IPv4Address, count: Int,
+                interval: Duration = .seconds(1), timeout: Duration = .seconds(4), payloadSize: Int = 56,
+                timeToLive: UInt8? = nil, handler: @escaping (PingEvent) -> Void) {
+        self.stack = stack
+        self.timers = timers
         self.destination = destination
-        self.identifier = identifier
         self.count = count
         self.interval = interval
         self.timeout = timeout
         self.payloadSize = payloadSize
+        self.timeToLive = timeToLive
         self.handler = handler
+        socket = stack.openEchoSocket(to: destination)
         summary = PingSummary(destination: destination)
-        nextSend = now
-        startedAt = now
+        nextSend = stack.now
+        startedAt = stack.now
         handler(.started(destination: destination, payloadSize: payloadSize))
+        socket.onReply = { [unowned self] reply in
+            self.handleReply(from: reply.source, sequence: reply.sequence, timeToLive: reply.timeToLive,
+                             bytes: reply.bytes, now: self.stack.now)
+        }
+        socket.onFailure = { [unowned self] reporter, sequence, failure in
+            if let sequence {
+                self.handleError(from: reporter, sequence: sequence, message: Self.text(failure), now: self.stack.now)
+            } else {
+                self.nextHopFailed(reporter: reporter, now: self.stack.now)
+            }
+        }
+        service()
+    }
+
+    public var identifier: UInt16 { socket.identifier }
+
+    /// iputils' words for what went wrong.
+    static func text(_ failure: EchoSocket.Failure) -> String {
+        switch failure {
+        case .nextHopUnreachable: return "Destination Host Unreachable"
+        case let .timeExceeded(code): return code == 0 ? "Time to live exceeded" : "Fragment reassembly time exceeded"
+        case let .unreachable(code):
+            switch code {
+            case ICMPv4Repr.UnreachableCode.network: return "Destination Net Unreachable"
+            case ICMPv4Repr.UnreachableCode.host: return "Destination Host Unreachable"
+            case ICMPv4Repr.UnreachableCode.protocol: return "Destination Protocol Unreachable"
+            case ICMPv4Repr.UnreachableCode.port: return "Destination Port Unreachable"
+            case ICMPv4Repr.UnreachableCode.fragmentationNeeded: return "Frag needed and DF set"
+            default: return "Destination Unreachable (code \(code))"
+            }
+        }
+    }
+
+    /// Sends what is due, finishes when the time has come, and sets the timer for what is next.
+    private func service() {
+        let now = stack.now
+        for (sequence, payload) in due(now: now) where !isFinished {
+            if case .noRoute = socket.send(sequence: sequence, data: payload, timeToLive: timeToLive) {
+                sendFailed(sequence: sequence, message: "Network is unreachable", now: now)
+            }
+        }
+        timers.cancel(timer)
+        timer = nil
+        if let deadline = nextDeadline {
+            // The timer keeps a running session alive (nothing else need hold it); it goes at the end.
+            timer = timers.schedule(at: deadline) { self.service() }
+        }
     }
 
     var nextDeadline: Instant? {
@@ -142,7 +199,7 @@ public final class PingSession {
         }
     }
 
-    public func cancel(now: Instant) { finish(now: now) }
+    public func cancel() { finish(now: stack.now) }
 
     private func finishIfComplete(now: Instant) {
         if summary.transmitted >= count && outstanding.isEmpty { finish(now: now) }
@@ -151,6 +208,9 @@ public final class PingSession {
     private func finish(now: Instant) {
         guard !isFinished else { return }
         isFinished = true
+        timers.cancel(timer)
+        timer = nil
+        socket.close()
         summary.elapsed = now.since(startedAt)
         handler(.finished(summary))
     }

@@ -1,7 +1,8 @@
 import Foundation
 import NetStack
 import SmartNIC
-import Testbed
+import Apps
+import Simulation
 import Testing
 import Wire
 

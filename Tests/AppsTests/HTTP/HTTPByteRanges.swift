@@ -1,4 +1,4 @@
-import Testbed
+import Apps
 import Testing
 
 /// Every form of the Range field (RFC 9110 §14.1.2) against a representation's length, the

@@ -3,7 +3,8 @@ import NetStack
 import SmartNIC
 import Testing
 import Wire
-@testable import Testbed
+@testable import Apps
+import Simulation
 
 /// The file server's answers, request by request, over nicbed's TCP between two stacks in one
 /// process: what curl and our own client rely on (PUT, HEAD, Range, the error statuses).

@@ -81,9 +81,9 @@ enum PingCommand: NodeCommand {
             context.exit(2)
             return
         }
-        let session = context.stack.ping(options.destination, count: options.count, interval: options.interval,
-                                         timeout: options.timeout, payloadSize: options.payloadSize,
-                                         timeToLive: options.timeToLive) { event in
+        let session = PingSession(stack: context.stack, timers: context.timers, destination: options.destination,
+                                  count: options.count, interval: options.interval, timeout: options.timeout,
+                                  payloadSize: options.payloadSize, timeToLive: options.timeToLive) { event in
             switch event {
             case let .started(destination, size):
                 context.print("PING \(destination) (\(destination)) \(size)(\(size + 28)) bytes of data.")
@@ -98,7 +98,7 @@ enum PingCommand: NodeCommand {
                 context.exit(summary.received > 0 ? 0 : 1)
             }
         }
-        context.onCancel = { [weak session, stack = context.stack] in session?.cancel(now: stack.now) }
+        context.onCancel = { [weak session] in session?.cancel() }
     }
 
     static func summaryLines(_ summary: PingSummary) -> [String] {

@@ -1,4 +1,4 @@
-import Testbed
+import Apps
 import Testing
 
 /// Heads written by our server and client: exact bytes for the common cases, and a parse of

@@ -1,10 +1,11 @@
+import Apps
 import Foundation
 import NetStack
 import SmartNIC
 import Wire
 
 /// Stacks in one process, joined by in-memory links with seeded impairments, under a virtual
-/// clock (DESIGN.md §6 layer 2). The very NIC ports and stacks that run in node processes run
+/// clock (ARCHITECTURE.md, "Two drivers"). The very NIC ports and stacks that run in node processes run
 /// here; only the socket and the clock are replaced. Every run is reproducible from its seed.
 public final class SimulatedNetwork {
     public private(set) var now = Instant.zero
@@ -12,6 +13,8 @@ public final class SimulatedNetwork {
     private var events = EventQueue<(port: NICPort, bytes: [UInt8])>()
     private var links: [SimulatedLink] = []
     public private(set) var bridges: [LearningBridge] = []
+    /// The apps' timers, for every host: one virtual clock serves them all.
+    public let timers = AppTimers()
     private var nextUnderlayPort: UInt16 = 1
     private var random: SeededRandom
     private var lastInstant = Instant.zero
@@ -118,7 +121,7 @@ public final class SimulatedNetwork {
 
     /// The earliest moment anything happens: a frame arrives or a stack's timer fires.
     public var nextEventTime: Instant? {
-        ([events.nextTime] + stacks.map(\.nextDeadline) + bridges.map(\.nextDeadline)).compactMap { $0 }.min()
+        ([events.nextTime, timers.nextDeadline] + stacks.map(\.nextDeadline) + bridges.map(\.nextDeadline)).compactMap { $0 }.min()
     }
 
     /// Advances virtual time event by event; stops at `deadline` or when `until` holds.
@@ -148,6 +151,7 @@ public final class SimulatedNetwork {
                 eventsAtSameInstant = 0
             }
             for stack in stacks { stack.poll() }
+            timers.fire(now: now)
             for bridge in bridges { bridge.poll() }
         }
         return true

@@ -1,4 +1,4 @@
-import Testbed
+import Apps
 import Testing
 
 /// The head parser fed as TCP feeds it: arbitrary pieces, several messages back to back, and

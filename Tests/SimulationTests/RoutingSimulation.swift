@@ -1,6 +1,7 @@
 import NetStack
 import SmartNIC
-import Testbed
+import Apps
+import Simulation
 import Testing
 import Wire
 
@@ -32,7 +33,8 @@ struct RoutingSimulation {
                      timeToLive: UInt8? = nil, timeout: Duration = .seconds(1)) -> [PingEvent] {
         var events: [PingEvent] = []
         var finished = false
-        stack.ping(address, count: count, interval: .milliseconds(200), timeout: timeout, timeToLive: timeToLive) { event in
+        _ = PingSession(stack: stack, timers: net.timers, destination: address, count: count, interval: .milliseconds(200),
+                        timeout: timeout, timeToLive: timeToLive) { event in
             events.append(event)
             if case .finished = event { finished = true }
         }
