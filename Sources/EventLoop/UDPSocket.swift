@@ -17,7 +17,6 @@ public final class UDPSocket {
     public static let maximumParts = 64
     private var onDatagram: ((UnsafeRawBufferPointer, SocketAddress) -> Void)?
     private var onError: ((UVError) -> Void)?
-    public private(set) var receiveErrors = 0
 
     /// Binds to `address` (port 0 picks a free port; see `localAddress`).
     public init(loop: Loop, bindTo address: SocketAddress, batch: Int = 32) throws(UVError) {
@@ -54,9 +53,6 @@ public final class UDPSocket {
         return SocketAddress(storage)
     }
 
-    /// Whether the kernel path really is recvmmsg (libuv falls back to recvmsg silently).
-    public var usesBatchedReceive: Bool { uv_udp_using_recvmmsg(handle) != 0 }
-
     public func startReceiving(_ onDatagram: @escaping (UnsafeRawBufferPointer, SocketAddress) -> Void,
                                onError: ((UVError) -> Void)? = nil) throws(UVError) {
         self.onDatagram = onDatagram
@@ -67,7 +63,6 @@ public final class UDPSocket {
         }, { h, nread, buf, addr, flags in
             guard let socket = owner(of: h, as: UDPSocket.self) else { return }
             if nread < 0 {
-                socket.receiveErrors += 1
                 socket.onError?(UVError(Int32(nread), "UDP receive"))
                 return
             }

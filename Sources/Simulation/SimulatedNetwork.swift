@@ -5,7 +5,7 @@ import SmartNIC
 import Wire
 
 /// Stacks in one process, joined by in-memory links with seeded impairments, under a virtual
-/// clock (ARCHITECTURE.md, "Two drivers"). The very NIC ports and stacks that run in node processes run
+/// clock (ARCHITECTURE.md, "The sans-I/O core and its two drivers"). The very NIC ports and stacks that run in node processes run
 /// here; only the socket and the clock are replaced. Every run is reproducible from its seed.
 public final class SimulatedNetwork {
     public private(set) var now = Instant.zero

@@ -1,6 +1,6 @@
 import Wire
 
-/// How a NIC port carries Ethernet frames in UDP datagrams (DESIGN.md §3).
+/// How a NIC port carries Ethernet frames in UDP datagrams (ARCHITECTURE.md, "The wire").
 public enum Encapsulation: String, Sendable, Codable, CaseIterable {
     /// RFC 7348 header, VNI = link id; what tshark and Linux vxlan devices understand.
     case vxlan

@@ -1,4 +1,4 @@
-/// How one NIC works (DESIGN.md §1): the payload-caching smart card of the scheme, or the
+/// How one NIC works (ARCHITECTURE.md, "The NIC"): the payload-caching smart card of the scheme, or the
 /// conventional card beside it, so that every figure can be compared on the same workload.
 public enum NICMode: String, Sendable, Codable, CaseIterable {
     /// write() DMAs user data into card memory, transmit DMAs headers only, receive fetches a

@@ -30,7 +30,7 @@ public final class NICPort {
     /// transmit. Off, the host stack does both in software (the conventional NIC's default).
     public var checksumOffload: Bool
 
-    /// What this end does to the frames it sends (DESIGN.md §4: each end impairs its own egress,
+    /// What this end does to the frames it sends (ARCHITECTURE.md, "Topologies": each end impairs its own egress,
     /// so each direction of a link has its own settings). Set while running, it applies to
     /// frames transmitted afterwards; frames already waiting keep their release times. The
     /// first setting other than `.none` allocates the port's delay line (`delayLineSlots`

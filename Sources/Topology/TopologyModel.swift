@@ -35,7 +35,7 @@ public struct Topology: Hashable, Sendable {
     }
 }
 
-/// What a node is (DESIGN.md §4).
+/// What a node is (ARCHITECTURE.md, "Topologies").
 public enum NodeKind: String, Hashable, Sendable, CaseIterable {
     /// One IPv4 stack running apps.
     case host

@@ -7,7 +7,7 @@ import Testing
 import Wire
 
 /// Whole transfers between two stacks in one process under impairments, one seed each
-/// (DESIGN.md §6 layer 2). A failure names its seed; `NICBED_SEED=N swift test --filter
+/// (ARCHITECTURE.md, "Tests", layer 2). A failure names its seed; `NICBED_SEED=N swift test --filter
 /// TCPTransferSimulation` replays exactly that run.
 @Suite("TCP transfers under seeded impairments")
 struct TCPTransferSimulation {

@@ -85,7 +85,7 @@ enum StatsCommand: NodeCommand {
     }
 }
 
-/// One line of NIC figures per port: what DESIGN.md §1's table is about, measured.
+/// One line of NIC figures per port: the figures ARCHITECTURE.md ("The NIC") is about, measured.
 enum NICFigures {
     static let columns: [(String, Int)] = [("PORT", 10), ("MODE", 12), ("PAYLOAD", 11), ("CPU-COPIED", 11), ("COPIES/B", 8),
                                            ("BUS", 11), ("BUS/B", 6), ("CARD-PEAK", 10), ("FALLBACKS", 9)]

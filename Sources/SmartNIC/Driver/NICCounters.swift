@@ -1,5 +1,5 @@
 /// Every byte that crosses the emulated bus, by direction, every payload byte the host CPU
-/// copies, and what the card's memory did. The figures of DESIGN.md §1 come from here; nothing
+/// copies, and what the card's memory did. The figures of ARCHITECTURE.md ("The NIC") come from here; nothing
 /// is estimated.
 public struct NICCounters: Sendable, Equatable, Codable {
     /// Payload bytes the host CPU copied: the conventional path's write() and read() copies, and

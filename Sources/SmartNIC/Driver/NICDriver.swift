@@ -1,13 +1,14 @@
 import Wire
 
-/// The host's driver for one NIC, and the card's DMA engine behind it (DESIGN.md §1). It owns
+/// The host's driver for one NIC, and the card's DMA engine behind it (ARCHITECTURE.md, "The
+/// NIC"). It owns
 /// the card's memory (the payload cache) and the host's packet buffers, and it is the only way
 /// bytes move between the application, host memory and card memory. Every move is counted
 /// where it happens: a DMA as bus bytes in its direction, a CPU copy as copied bytes.
 ///
-/// The stack asks it for the driver hooks of the seed: `store` (write() DMAs user data into
-/// card memory), `read` (read() DMAs a cached payload into the user's buffer), `pull` (receive
-/// fetches headers beyond the constant prefix). Card memory is managed here, apart from packet
+/// The stack asks it for the driver hooks of the scheme: `allocatePayload` and `append`
+/// (write() DMAs user data into card memory), `read` (read() DMAs a cached payload into the
+/// user's buffer), `pull` (receive fetches headers beyond the constant prefix). Card memory is managed here, apart from packet
 /// I/O; when it runs out, the buffer at hand takes the conventional path, counted.
 public final class NICDriver {
     public let configuration: NICConfiguration

@@ -1,5 +1,5 @@
 /// What one NIC did, for `nicbed exec NODE stats` and for tests: its settings, its bus and copy
-/// counters, its memories' occupancy, and the figures DESIGN.md §1 is about.
+/// counters, its memories' occupancy, and the figures ARCHITECTURE.md ("The NIC") is about.
 public struct NICReport: Sendable, Equatable, Codable {
     public var mode: NICMode
     public var checksumOffload: Bool

@@ -1,4 +1,4 @@
-/// What one direction of a link does to frames, in the spirit of netem (DESIGN.md §4).
+/// What one direction of a link does to frames, in the spirit of netem (ARCHITECTURE.md, "Topologies").
 /// Probabilities are fractions (0.05 = 5 %).
 public struct Impairments: Sendable, Equatable {
     public var delay: Duration = .zero

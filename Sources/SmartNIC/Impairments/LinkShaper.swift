@@ -1,6 +1,6 @@
 import Wire
 
-/// The egress impairments of one NIC port (DESIGN.md §4: each end impairs what it sends, so each
+/// The egress impairments of one NIC port (ARCHITECTURE.md, "Topologies": each end impairs what it sends, so each
 /// direction of a link has its own settings), in the spirit of smoltcp's `FaultInjector` device
 /// wrapper: it sits between the port's transmit and the underlay's `send`.
 ///

@@ -1,4 +1,4 @@
-/// Packet memory (DESIGN.md §1): a real arena of bytes, allocated once, carved into fixed-size
+/// Packet memory (ARCHITECTURE.md, "The NIC"): a real arena of bytes, allocated once, carved into fixed-size
 /// chunks. The card's own memory is one (the payload cache); the host's packet buffers are
 /// another, so both paths of the emulator allocate the same way and nothing is allocated per
 /// frame. A payload takes a run of contiguous chunks (one for MTU 1500, five for a 9000-byte

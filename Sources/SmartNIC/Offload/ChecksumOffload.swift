@@ -1,6 +1,6 @@
 import Wire
 
-/// The card's checksum engine (DESIGN.md §1: "the card computes checksums"). It knows the
+/// The card's checksum engine (ARCHITECTURE.md, "The NIC": "the card computes checksums"). It knows the
 /// headers only as far as checksums need: Ethernet, IPv4, and where TCP and UDP keep their
 /// checksum field. It never looks at TCP state.
 enum ChecksumOffload {
