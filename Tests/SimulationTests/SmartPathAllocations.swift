@@ -81,7 +81,14 @@ struct SmartPathAllocations {
         let sender = BulkEndpoint(connection: connection, sendCount: 1 << 30, sendSeed: 5, receiveSeed: 0)
 
         var now = Instant.zero
-        func step() {
+        // Bounded: a stall must fail the test, not hang it (a few seconds of virtual time
+        // carry the 24 MiB at any working rate; 200,000 steps are 20 virtual seconds).
+        var steps = 0
+        func step() throws {
+            steps += 1
+            guard steps < 200_000 else {
+                throw Stalled(description: "the transfer stalled at \(receiver?.received ?? 0) bytes after \(steps) steps")
+            }
             now = now + .microseconds(100)
             client.advance(to: now)
             server.advance(to: now)
@@ -90,13 +97,17 @@ struct SmartPathAllocations {
             wire.deliverRound()
         }
         // Warm up: handshake, slow start, queues and tables at their working size.
-        while (receiver?.received ?? 0) < 8 << 20 { step() }
+        while (receiver?.received ?? 0) < 8 << 20 { try step() }
         let framesBefore = wire.carried
         let receivedBefore = receiver!.received
 
         nicbed_allocations_begin()
-        while receiver!.received - receivedBefore < 16 << 20 { step() }
+        var stalled: Error?
+        while receiver!.received - receivedBefore < 16 << 20 && stalled == nil {
+            do { try step() } catch { stalled = error }
+        }
         let allocations = nicbed_allocations_end()
+        if let stalled { throw stalled }
 
         let frames = wire.carried - framesBefore
         #expect(frames > 10_000, "the burst must be thousands of frames, not a handful")
@@ -117,4 +128,9 @@ struct SmartPathAllocations {
         #expect(array.count >= 1000)
         #expect(allocations >= 1)
     }
+}
+
+/// A transfer that stopped moving: the test fails with what it reached.
+struct Stalled: Error, CustomStringConvertible {
+    let description: String
 }
