@@ -75,7 +75,7 @@ struct Copy: ParsableCommand {
         guard let colon = text.firstIndex(of: ":"), text[text.index(after: colon)...].hasPrefix("/") else { return nil }
         let name = String(text[..<colon])
         let running: RunningTopology, node: RunRecord.Node
-        do { (running, node) = try RunningTopology.locate(node: name, runName: topologyName) } catch let error as OrchestratorError {
+        do { (running, node) = try RunningTopology.locate(node: name, runName: topologyName) } catch {
             throw Failure("\(text): \(error.description)")
         }
         guard node.isOurProcess else {

@@ -58,9 +58,9 @@ struct Demo: ParsableCommand {
             let running = try RunningTopology(directory: RunDirectory(topologyName: record.name))
             print(StatusTable.render(running))
             print("\n== nicbed cp payload.bin h1:/payload.bin, then h1 -> h2 over the emulated network")
-            var upload = try Copy.parse(["--run", record.name, file, "h1:/payload.bin"])
+            let upload = try Copy.parse(["--run", record.name, file, "h1:/payload.bin"])
             try upload.run()
-            var copy = try Copy.parse(["--run", record.name, "h1:/payload.bin", "h2:/payload.bin"])
+            let copy = try Copy.parse(["--run", record.name, "h1:/payload.bin", "h2:/payload.bin"])
             try copy.run()
             for node in record.nodes where node.kind == "host" {
                 for line in try running.collect(["stats", "--nic"], on: node).output {

@@ -50,7 +50,7 @@ struct Exec: ParsableCommand {
             let (running, target) = try RunningTopology.locate(node: node, runName: runName)
             status = try running.exec(arguments, on: target, terminal: true,
                                       output: StandardStreams.output, error: StandardStreams.error)
-        } catch let error as OrchestratorError {
+        } catch {
             throw Failure(error.description)
         }
         if status != 0 { throw ExitCode(status) }

@@ -15,7 +15,20 @@ struct Logs: ParsableCommand {
     var node: String
 
     func run() throws {
-        // Logs outlive the run: after `down` there is no run record, only the directory.
+        var text: String
+        if let (running, target) = try? RunningTopology.locate(node: node, runName: topologyName) {
+            do { text = try running.launcher.log(of: target, in: running.directory) } catch { throw Failure(error.description) }
+        } else {
+            text = try Self.leftBehind(node: node, runName: topologyName)
+        }
+        var lines = text.split(separator: "\n", omittingEmptySubsequences: false)
+        if lines.last == "" { lines.removeLast() }
+        let shown = self.lines.map { Array(lines.suffix(max(0, $0))) } ?? lines
+        shown.forEach { print($0) }
+    }
+
+    /// Logs outlive the run: after `down` there is no run record, only the directory.
+    static func leftBehind(node: String, runName topologyName: String?) throws -> String {
         let path: String
         if let topologyName {
             path = RunDirectory(topologyName: topologyName).logPath(node: node)
@@ -29,9 +42,6 @@ struct Logs: ParsableCommand {
             path = candidates[0]
         }
         guard let data = FileManager.default.contents(atPath: path) else { throw Failure("no log at \(path)") }
-        var text = String(decoding: data, as: UTF8.self).split(separator: "\n", omittingEmptySubsequences: false)
-        if text.last == "" { text.removeLast() }
-        if let lines { text = Array(text.suffix(max(0, lines))) }
-        for line in text { print(line) }
+        return String(decoding: data, as: UTF8.self)
     }
 }

@@ -15,7 +15,7 @@ struct Status: ParsableCommand {
                 print("\(running.record.name) (\(running.record.topology))")
                 print(StatusTable.render(running))
             }
-        } catch let error as OrchestratorError {
+        } catch {
             throw Failure(error.description)
         }
     }

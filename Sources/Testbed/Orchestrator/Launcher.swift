@@ -28,6 +28,9 @@ public protocol Launcher: Sendable {
     func exec(_ arguments: [String], on node: RunRecord.Node, terminal: Bool,
               output: (String) -> Void, error: (String) -> Void) throws(OrchestratorError) -> Int32
 
+    /// What the node has logged so far (a linux or external node logs nothing of ours).
+    func log(of node: RunRecord.Node, in run: RunDirectory) throws(OrchestratorError) -> String
+
     /// Stops every node of the run and removes what `start` made (processes, namespaces,
     /// devices). Logs and captures stay.
     func stop(_ record: RunRecord, in run: RunDirectory, print: (String) -> Void) throws(OrchestratorError)

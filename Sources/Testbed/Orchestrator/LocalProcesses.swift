@@ -187,6 +187,15 @@ public struct LocalProcesses: Launcher {
         }
     }
 
+    /// The node's log file in the run directory (it stays there after `down`).
+    public func log(of node: RunRecord.Node, in run: RunDirectory) throws(OrchestratorError) -> String {
+        guard node.isOurProcess else {
+            throw OrchestratorError("\(node.name) is a \(node.kind) node: no nicbed process runs it, so it has no log")
+        }
+        guard let data = FileManager.default.contents(atPath: node.log) else { throw OrchestratorError("no log at \(node.log)") }
+        return String(decoding: data, as: UTF8.self)
+    }
+
     /// Politely over the control socket, then by signal; then the namespaces and their devices.
     public func stop(_ record: RunRecord, in run: RunDirectory, print: (String) -> Void) throws(OrchestratorError) {
         let namespaces = record.nodes.compactMap(\.namespace)
