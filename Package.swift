@@ -55,7 +55,7 @@ let package = Package(
         .testTarget(name: "SmartNICTests", dependencies: ["SmartNIC", "Wire"]),
         .testTarget(name: "NetStackTests", dependencies: ["NetStack", "SmartNIC", "Wire"]),
         .testTarget(name: "TopologyTests", dependencies: ["Topology", "Wire"]),
-        .testTarget(name: "AppsTests", dependencies: ["Apps", "NetStack", "SmartNIC", "Wire"]),
+        .testTarget(name: "AppsTests", dependencies: ["Apps", "Simulation", "NetStack", "SmartNIC", "Wire"]),
         .testTarget(name: "SimulationTests", dependencies: ["Simulation", "Apps", "NetStack", "SmartNIC", "Wire", "AllocationCounter"]),
         .testTarget(name: "TestbedTests", dependencies: ["Testbed", "Topology", "Apps", "SmartNIC", "NetStack", "Wire", "nicbed", "AllocationCounter"]),
     ]

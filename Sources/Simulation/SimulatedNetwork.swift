@@ -26,6 +26,10 @@ public final class SimulatedNetwork {
     /// Frames in flight, for a bound on memory in long runs.
     public var framesInFlight: Int { events.count }
 
+    /// Sees every frame a port puts on a link, as it leaves the port and before the link's
+    /// impairments, with the port that sent it (a tracer, as smoltcp's `Tracer` wraps a device).
+    public var onTransmit: ((_ port: NICPort, _ frame: [UInt8]) -> Void)?
+
     /// The NICs of links made from now on: their mode, card memory and checksum offload.
     public var nic = NICConfiguration.conventional
 
@@ -87,9 +91,30 @@ public final class SimulatedNetwork {
                                  aToB: FaultInjector(impairments: aToB, seed: random.next()),
                                  bToA: FaultInjector(impairments: bToA, seed: random.next()))
         links.append(link)
-        portA.send = { [unowned self, unowned link] datagram in self.carry(datagram, through: &link.aToB, to: link.portB); return true }
-        portB.send = { [unowned self, unowned link] datagram in self.carry(datagram, through: &link.bToA, to: link.portA); return true }
+        portA.send = { [unowned self, unowned link] datagram in
+            self.trace(datagram, from: link.portA)
+            self.carry(datagram, through: &link.aToB, to: link.portB)
+            return true
+        }
+        portB.send = { [unowned self, unowned link] datagram in
+            self.trace(datagram, from: link.portB)
+            self.carry(datagram, through: &link.bToA, to: link.portA)
+            return true
+        }
         return link
+    }
+
+    private func trace(_ parts: UnsafeBufferPointer<UnsafeRawBufferPointer>, from port: NICPort) {
+        guard let onTransmit else { return }
+        onTransmit(port, Array(parts.flatMap { $0 }.dropFirst(port.encapsulation.headerLength)))
+    }
+
+    /// Hands `frame` to `port` as if its peer had sent it, framed as the link frames it.
+    public func inject(_ frame: [UInt8], into port: NICPort) {
+        var datagram = [UInt8](repeating: 0, count: port.encapsulation.headerLength)
+        if port.encapsulation == .vxlan { datagram.withUnsafeMutableBytes { VXLANRepr(vni: port.linkID).emit(into: $0) } }
+        datagram += frame
+        datagram.withUnsafeBytes { port.receive(datagram: $0, from: port.peer) }
     }
 
     private func carry(_ parts: UnsafeBufferPointer<UnsafeRawBufferPointer>, through injector: inout FaultInjector, to port: NICPort) {

@@ -1,5 +1,6 @@
 import Apps
 import NetStack
+import Simulation
 import Testing
 import SmartNIC
 import Wire
@@ -84,7 +85,7 @@ struct PingTests {
         let echo = net.wire.first { frame in
             frame.bytes.count > 34 && frame.bytes[12] == 0x08 && frame.bytes[13] == 0x00
         }
-        #expect(echo.map { Array($0.bytes[0..<6]) } == [2, 0, 0, 0, 2, 0])
+        #expect(echo.map { frame in frame.bytes.withUnsafeBytes { MACAddress(reading: $0, at: 0) } } == net.macB)
         #expect(net.b.counters.droppedNotOurAddress == 1)
     }
 
@@ -113,7 +114,7 @@ struct PingTests {
         _ = collect(net, ping: TwoHostNetwork.addressB, count: 1)
         var frame = [UInt8](repeating: 0, count: 14 + 20 + 8)
         frame.withUnsafeMutableBytes { b in
-            EthernetRepr(destination: .broadcast, source: TwoHostNetwork.macA, etherType: EtherType.ipv4).emit(into: b)
+            EthernetRepr(destination: .broadcast, source: net.macA, etherType: EtherType.ipv4).emit(into: b)
             let ip = UnsafeMutableRawBufferPointer(rebasing: b[14...])
             IPv4Repr(source: TwoHostNetwork.addressA, destination: IPv4Address(10, 0, 0, 255), protocolNumber: IPProtocol.icmp, payloadLength: 8).emit(into: ip)
             ICMPv4Repr.echoRequest(identifier: 9, sequenceNumber: 1, data: []).emit(into: UnsafeMutableRawBufferPointer(rebasing: ip[20...]))
@@ -137,7 +138,7 @@ struct PingTests {
             var frame = (0..<Int(next() % 120)).map { _ in UInt8(truncatingIfNeeded: next()) }
             if frame.count >= 14, next() % 2 == 0 {
                 // Aim half of them at b with a plausible header so they reach ARP/IPv4/ICMP parsing.
-                frame.withUnsafeMutableBytes { TwoHostNetwork.macB.write(to: $0, at: 0) }
+                frame.withUnsafeMutableBytes { net.macB.write(to: $0, at: 0) }
                 frame[12] = 0x08
                 frame[13] = next() % 2 == 0 ? 0x00 : 0x06
                 if frame.count > 14 { frame[14] = 0x45 }
