@@ -148,4 +148,33 @@ struct PingTests {
         let events = collect(net, ping: TwoHostNetwork.addressB, count: 1)
         #expect(events.contains { if case .reply = $0 { return true }; return false })
     }
+
+    /// Two pings at once each get their own replies: the stack gives each echo socket its own
+    /// identifier and hands a reply only to the socket it names; a closed socket gets nothing.
+    @Test func concurrentPingsGetTheirOwnReplies() {
+        let net = TwoHostNetwork()
+        var first: [PingEvent] = [], second: [PingEvent] = []
+        let one = PingSession(stack: net.a, timers: net.timers, destination: TwoHostNetwork.addressB, count: 3,
+                              interval: .milliseconds(300)) { first.append($0) }
+        let two = PingSession(stack: net.a, timers: net.timers, destination: TwoHostNetwork.addressB, count: 5,
+                              interval: .milliseconds(200)) { second.append($0) }
+        #expect(one.identifier != two.identifier)
+        net.run(for: .seconds(10))
+        func sequences(_ events: [PingEvent]) -> [UInt16] {
+            events.compactMap { if case let .reply(_, sequence, _, _, _) = $0 { sequence } else { nil } }
+        }
+        #expect(sequences(first) == [1, 2, 3])
+        #expect(sequences(second) == [1, 2, 3, 4, 5])
+        #expect(net.b.counters.icmpEchoRepliesSent == 8)
+
+        // A reply for a socket that has closed is dropped, not delivered to anyone.
+        let socket = net.a.openEchoSocket(to: TwoHostNetwork.addressB)
+        var late = 0
+        socket.onReply = { _ in late += 1 }
+        socket.send(sequence: 1, data: [1, 2, 3])
+        socket.close()
+        net.run(for: .seconds(1))
+        #expect(late == 0)
+        #expect(net.b.counters.icmpEchoRepliesSent == 9)
+    }
 }
