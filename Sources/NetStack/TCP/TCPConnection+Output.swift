@@ -20,7 +20,23 @@ extension TCPConnection {
         if ackNow { sendACK() }
     }
 
+    /// RFC 5681 §4.1: a sender idle for longer than one retransmission timeout, nothing in
+    /// flight, starts again from the restart window RW = min(IW, cwnd): its cwnd was measured
+    /// by an ACK clock that has stopped, and the path may carry other traffic by now. RFC 7661
+    /// argues for keeping cwnd through such pauses under conditions it tracks (a validated
+    /// window, pipe ACK samples); we do not track them, so we restart, as Linux does by default
+    /// (`tcp_slow_start_after_idle`). Idle is measured as Linux measures it: from the last data
+    /// sent (`lsndtime`), checked when new data is about to leave. Linux halves cwnd once per
+    /// idle RTO down to RW (RFC 2861's decay); RFC 5681's single step to RW is what we do.
+    private func restartAfterIdle() {
+        guard sndMax == sndUna, unsentBytes > 0,
+              now.since(lastDataSentAt) > rtt.retransmissionTimeout else { return }
+        congestion.onIdleRestart(now: now)
+        counters.idleRestarts += 1
+    }
+
     private func sendNewData() {
+        restartAfterIdle()
         while true {
             if sackEnabled, let end = scoreboard.sackedEnd(covering: sndNxt), sndNxt < sndMax {
                 // After a timeout, never resend what the peer already holds.
@@ -152,6 +168,7 @@ extension TCPConnection {
             if !timestampsEnabled && timedSegment == nil && length > 0 { timedSegment = (sequence, now) }
         }
         emit(sequence: sequence, flags: flags, payloadLength: length, payloadOffset: sequence - dataStart)
+        lastDataSentAt = now
         armRetransmit()
     }
 
@@ -199,7 +216,6 @@ extension TCPConnection {
             bytesSinceAck = 0
         }
         counters.segmentsSent += 1
-        lastSendTime = now
         output(header, payloadLength) { body in
             sendBuffer.forEach(from: payloadOffset, length: payloadLength, body)
         }

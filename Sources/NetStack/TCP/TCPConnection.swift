@@ -96,7 +96,9 @@ public final class TCPConnection {
     /// NewReno's cwnd inflation by dup ACKs (RFC 5681 §3.2 steps 3–4), kept apart from cwnd.
     var inflation = 0
     var scoreboard = SACKScoreboard()
-    var lastSendTime: Instant
+    /// When a segment carrying data (or our FIN) last left: what "idle" is measured from for
+    /// the restart window (TCPConnection+Output.swift, `restartAfterIdle`).
+    var lastDataSentAt: Instant
 
     // ACK scheduling.
     var ackNow = false
@@ -127,7 +129,7 @@ public final class TCPConnection {
         sndMax = iss
         recover = iss
         self.now = now
-        lastSendTime = now
+        lastDataSentAt = now
         self.output = output
         localMSS = mss
         // Until the peer's MSS arrives, RFC 9293 §3.7.1's default of 536 holds.
@@ -390,6 +392,8 @@ public struct TCPConnectionCounters: Sendable, Equatable {
     /// Data segments dropped because the connection's received data held its memory budget.
     public var droppedOverMemory = 0
     public var zeroWindowProbes = 0
+    /// Times the sender came back from more than an RTO of idleness to the restart window.
+    public var idleRestarts = 0
     /// Sends that broke a rule the sender must keep (see `checkInvariants`); always zero.
     public var invariantViolations = 0
     /// Answers to invalid segments held back by the rate limit.
