@@ -46,10 +46,6 @@ struct SACKScoreboard {
         ranges = kept
     }
 
-    func isSACKed(_ sequence: SequenceNumber) -> Bool {
-        ranges.contains { sequence.isIn($0.start, $0.end) }
-    }
-
     /// The SACKed range that starts at or after `sequence`, if any (where an unSACKed run ends).
     func nextSACKedStart(after sequence: SequenceNumber) -> SequenceNumber? {
         ranges.first { $0.start > sequence }?.start

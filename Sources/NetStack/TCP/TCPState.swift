@@ -37,8 +37,6 @@ public enum TCPError: Error, Equatable, Sendable, CustomStringConvertible {
     case timedOut
     /// This side aborted (the application, or a close with unread data).
     case aborted
-    /// No route, or the next hop did not answer ARP.
-    case unreachable
 
     public var description: String {
         switch self {
@@ -46,7 +44,6 @@ public enum TCPError: Error, Equatable, Sendable, CustomStringConvertible {
         case .reset: return "connection reset by peer"
         case .timedOut: return "connection timed out"
         case .aborted: return "connection aborted"
-        case .unreachable: return "no route to host"
         }
     }
 }
