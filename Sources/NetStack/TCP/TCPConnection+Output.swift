@@ -224,6 +224,12 @@ extension TCPConnection {
     /// Bytes we could take now: buffer space not promised to data already held out of order.
     func advertisableWindow() -> Int { max(0, receiveBuffer.freeSpace - reassembly.byteCount) }
 
+    /// The right edge a segment sent now would advertise if it offered all the free space.
+    func rightEdgeIfAdvertisedNow() -> SequenceNumber {
+        let window = min(advertisableWindow(), 65_535 << Int(receiveShift))
+        return rcvNxt + ((window >> Int(receiveShift)) << Int(receiveShift))
+    }
+
     /// The window field to send. It never shrinks the right edge already advertised, and it
     /// moves the edge only in steps of at least min(buffer/2, MSS) (receiver SWS avoidance).
     func advertiseWindow() -> UInt16 {

@@ -186,10 +186,14 @@ public final class TCPConnection {
         catchUpWithClock()
         let before = advertisableWindow()
         let count = receiveBuffer.read(into: buffer)
-        // Receiver-side SWS avoidance: announce a reopened window only once it grew by a useful amount.
-        if count > 0 && state.isSynchronized {
+        // Receiver-side SWS avoidance: announce a reopened window only once a read grew it by a
+        // useful amount (RFC 9293 §3.8.6.2.2), and only if the peer would see it: the right
+        // edge the header can say must move by as much (space beyond what 16 bits, scaled, can
+        // advertise changes nothing), and after the peer's FIN it has nothing left to send.
+        if count > 0 && state.isSynchronized && !peerFinished {
             let after = advertisableWindow()
-            if before < after && after - before >= min(receiveBuffer.capacity / 2, localMSS) {
+            let useful = min(receiveBuffer.capacity / 2, localMSS)
+            if before < after && after - before >= useful && rightEdgeIfAdvertisedNow() - rcvAdvertisedEdge >= useful {
                 ackNow = true
                 transmitWhatIsAllowed()
             }

@@ -3,7 +3,7 @@ import Testing
 import Wire
 
 /// Closing: simultaneous, half and passive close, TIME-WAIT and its re-use, an early FIN.
-@Suite("TCP scenarios: closing")
+@Suite("TCP scenarios: closing", .checksLeftoverSegments)
 struct CloseScenarios {
     /// The stack closes first and the peer answers with ACK and FIN together: TIME-WAIT.
     private func inTimeWait(_ script: SegmentScript) -> TCPConnection? {

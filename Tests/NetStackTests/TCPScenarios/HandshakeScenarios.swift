@@ -3,7 +3,7 @@ import Testing
 import Wire
 
 /// Opening a connection: options, MSS, retransmitted SYNs and SYN-ACKs, the listen backlog.
-@Suite("TCP scenarios: handshake")
+@Suite("TCP scenarios: handshake", .checksLeftoverSegments)
 struct HandshakeScenarios {
     @Test func passiveOpenWithAllOptionsAnswersEachInTheSYNACK() {
         let script = SegmentScript()

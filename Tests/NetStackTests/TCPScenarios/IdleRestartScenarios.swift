@@ -5,7 +5,7 @@ import Wire
 /// RFC 5681 §4.1's restart window: after more than one RTO without sending, a sender starts
 /// again from RW = min(IW, cwnd); after a shorter pause it keeps its whole window. With SMSS
 /// 1000, IW is 10 segments.
-@Suite("TCP scenarios: restart after idle")
+@Suite("TCP scenarios: restart after idle", .checksLeftoverSegments)
 struct IdleRestartScenarios {
     /// A connection whose cwnd has grown to 21 segments, nothing in flight. cwnd grows only
     /// while the sender has more to send than it may (RFC 7661's rule against growing an

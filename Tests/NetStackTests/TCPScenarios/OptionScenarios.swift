@@ -3,7 +3,7 @@ import Testing
 import Wire
 
 /// SACK blocks the stack sends, PAWS, and which TSval the stack echoes.
-@Suite("TCP scenarios: SACK and timestamps")
+@Suite("TCP scenarios: SACK and timestamps", .checksLeftoverSegments)
 struct OptionScenarios {
     @Test func sackBlocksDescribeOutOfOrderDataMostRecentFirst() {
         let script = SegmentScript()

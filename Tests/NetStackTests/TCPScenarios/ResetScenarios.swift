@@ -3,7 +3,7 @@ import Testing
 import Wire
 
 /// RST and SYN acceptance (RFC 9293 §3.10.7, RFC 5961), and segments to a closed port.
-@Suite("TCP scenarios: resets")
+@Suite("TCP scenarios: resets", .checksLeftoverSegments)
 struct ResetScenarios {
     @Test func rstAcknowledgingOurSYNRefusesTheConnection() {
         let script = SegmentScript()

@@ -4,7 +4,7 @@ import Wire
 
 /// Loss recovery: fast retransmit, NewReno partial ACKs, SACK recovery, the retransmission
 /// timer (back-off, Karn, restarts) and the FIN's retransmission.
-@Suite("TCP scenarios: retransmission")
+@Suite("TCP scenarios: retransmission", .checksLeftoverSegments)
 struct RetransmissionScenarios {
     /// Ten 1000-byte segments in flight (IW = 10 × 1000) on a fresh connection.
     func tenSegmentsInFlight(_ script: SegmentScript, synOptions: [SegmentScript.Option] = [.mss(1000)]) -> TCPConnection? {

@@ -16,6 +16,9 @@ import Wire
 /// read from the first SYN or SYN-ACK it sends. The stack's TSval is checked the same way: its
 /// offset from the clock is read from the first timestamp it sends, after which every TSval
 /// must equal that offset plus the milliseconds of the instant the segment left.
+///
+/// A scenario ends with everything the stack sent consumed by an `expect`: the suite's
+/// `.checksLeftoverSegments` trait checks it when the test returns (`LeftoverSegmentsCheck`).
 final class SegmentScript {
     static let localAddress = IPv4Address(10, 0, 0, 1)
     static let peerAddress = IPv4Address(10, 0, 0, 2)
@@ -66,7 +69,8 @@ final class SegmentScript {
     /// With `announcePeer` false the peer does not introduce itself: the stack's ARP cache is cold.
     /// `nic` is the stack's NIC: conventional unless a scenario is about the smart card.
     init(mtu: Int = 1500, seed: UInt64 = 7, peerISS: UInt32 = 0, start: Instant = .zero, announcePeer: Bool = true,
-         nic: NICConfiguration = .conventional, configure: (inout TCPConfiguration) -> Void = { _ in }) {
+         nic: NICConfiguration = .conventional, configure: (inout TCPConfiguration) -> Void = { _ in },
+         sourceLocation: SourceLocation = #_sourceLocation) {
         now = start
         self.peerISS = peerISS
         stack = NetworkStack(hostname: "dut", now: now, seed: seed)
@@ -85,6 +89,20 @@ final class SegmentScript {
                     "the stack should answer the peer's ARP request")
             outbox.removeAll()
         }
+        if let registry = SegmentScriptRegistry.current {
+            registry.register(self, madeAt: sourceLocation)
+        } else {
+            Issue.record("a SegmentScript needs `.checksLeftoverSegments` on its suite, so that its end is checked",
+                         sourceLocation: sourceLocation)
+        }
+    }
+
+    /// The end of a scenario: whatever the stack sent and no `expect` consumed is a failure.
+    func checkNothingLeft(madeAt location: SourceLocation) {
+        guard !outbox.isEmpty else { return }
+        let shown = outbox.map { "\(describe($0)) at \($0.time)" }.joined(separator: ", ")
+        Issue.record("the scenario ended with segments no expect consumed: \(shown)", sourceLocation: location)
+        outbox.removeAll()
     }
 
     // MARK: - Clock
@@ -455,6 +473,7 @@ final class SegmentScript {
         let probe = SegmentScript(seed: seed)
         _ = probe.listen()
         probe.inject(.syn, seq: 0, options: [.mss(1000)])
+        probe.expect([.syn, .ack], seq: 0, ack: 1, options: nil)
         let hash = probe.localISS ?? 0
         return Instant(nanoseconds: UInt64(target &- hash) * 4_000)
     }

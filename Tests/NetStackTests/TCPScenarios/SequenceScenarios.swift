@@ -3,7 +3,7 @@ import Testing
 import Wire
 
 /// Sequence numbers that wrap past 2^32.
-@Suite("TCP scenarios: sequence space")
+@Suite("TCP scenarios: sequence space", .checksLeftoverSegments)
 struct SequenceScenarios {
     @Test func peerDataAcrossTheWrapIsDeliveredInOrder() {
         // The peer's ISS sits 1500 below 2^32: relative sequence number 1500 is 0.

@@ -3,7 +3,7 @@ import Testing
 import Wire
 
 /// Delayed ACK, Nagle, and keep-alive.
-@Suite("TCP scenarios: ACK and send timing")
+@Suite("TCP scenarios: ACK and send timing", .checksLeftoverSegments)
 struct TimerScenarios {
     @Test func delayedACKWaitsForTheTimerOrTheSecondFullSegment() {
         let script = SegmentScript()

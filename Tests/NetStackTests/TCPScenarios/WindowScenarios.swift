@@ -4,7 +4,7 @@ import Testing
 import Wire
 
 /// Segment acceptability against the receive window, ACKs of unsent data, and window scaling.
-@Suite("TCP scenarios: windows")
+@Suite("TCP scenarios: windows", .checksLeftoverSegments)
 struct WindowScenarios {
     @Test func dataOutsideTheWindowIsAcknowledgedAndDropped() {
         let script = SegmentScript()
@@ -113,6 +113,8 @@ struct WindowScenarios {
         script.inject(.ack, seq: 1501, ack: 1, length: 500)
         script.expect(.ack, seq: 1, ack: 6001, win: 0, options: [])
         #expect(script.read(connection) == SegmentScript.peerBytes(0..<6000))
+        // The whole window reopened by the read: the peer hears of it at once.
+        script.expect(.ack, seq: 1, ack: 6001, win: 6000, options: [])
     }
 
     @Test func windowScaleShiftsApplyToBothWindows() {
@@ -143,7 +145,7 @@ struct WindowScenarios {
         script.expect(.ack, seq: 5001, ack: 1001, win: 49_750, after: .milliseconds(40))
     }
 
-    /// On the smart path the receive window is bounded by card memory (DESIGN.md §1): a 64 KiB
+    /// On the smart path the receive window is bounded by card memory (ARCHITECTURE.md, "The NIC"): a 64 KiB
     /// card is 32 chunks of 2 KiB, one full-size segment each, so at most 32 × 1460 bytes are
     /// ever promised, however large the socket's buffer. Data waits on the card until read.
     @Test func onASmartNICTheWindowNeverPromisesMoreThanTheCardHolds() {
@@ -161,6 +163,8 @@ struct WindowScenarios {
         script.expect(.ack, seq: 1, ack: 2921, win: 46_720 - 2920)
         #expect(card.allocatedBytes == 2 * 2048, "both segments wait on the card, one chunk each")
         #expect(script.read(connection) == SegmentScript.peerBytes(0..<2920))
+        // Two segments' worth reopened (more than one MSS): a window update at once.
+        script.expect(.ack, seq: 1, ack: 2921, win: 46_720)
         #expect(card.allocatedBytes == 0, "read() took them off the card")
         #expect(script.port.driver.counters.cpuCopiedBytes == 0)
         #expect(script.port.driver.counters.payloadBytesRead == 2920)
@@ -174,12 +178,17 @@ struct WindowScenarios {
         let script = SegmentScript(nic: NICConfiguration(mode: .smart)) { $0.receiveBufferSize = 16_384 }
         guard let connection = script.acceptConnection(synOptions: [.mss(1460)]) else { return }
         guard let card = script.port.driver.card else { return }
-        // A hole at sequence 1, then forty one-byte segments after it.
-        for offset in 0..<40 { script.inject(.ack, seq: 2 + offset, ack: 1, length: 1) }
+        // A hole at sequence 1, then forty one-byte segments after it, each answered by a
+        // duplicate ACK (RFC 5681 §4.2), kept or not.
+        for offset in 0..<40 {
+            script.inject(.ack, seq: 2 + offset, ack: 1, length: 1)
+            script.expect(.ack, seq: 1, ack: 1, win: 16_384)
+        }
         #expect(connection.counters.droppedOverMemory == 40 - 24)
         #expect(card.allocatedBytes == 24 * 2048)
         // Filling the hole delivers what was kept; the application reads it and the memory is free.
         script.inject(.ack, seq: 1, ack: 1, length: 1)
+        script.expect(.ack, seq: 1, ack: 26, win: 16_384 - 25)
         #expect(connection.availableBytes == 25)
         #expect(script.read(connection).count == 25)
         #expect(card.allocatedBytes == 0)

@@ -3,7 +3,7 @@ import Testing
 import Wire
 
 /// The peer closes its window: the stack stops, probes with back-off, and resumes.
-@Suite("TCP scenarios: zero window (sender)")
+@Suite("TCP scenarios: zero window (sender)", .checksLeftoverSegments)
 struct ZeroWindowScenarios {
     /// Established with MSS 1000 and no options; 2000 of 5000 bytes sent and acknowledged
     /// 10 ms later with a zero window (a 10 ms RTT sample: the RTO is at its 200 ms floor).
