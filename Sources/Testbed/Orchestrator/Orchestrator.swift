@@ -1,10 +1,6 @@
-import EventLoop
 import Foundation
 import SmartNIC
 import Topology
-#if canImport(Glibc)
-import Glibc
-#endif
 
 /// Starts and stops topologies through their launchers, and finds what runs.
 public enum Orchestrator {
