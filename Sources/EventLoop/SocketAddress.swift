@@ -10,7 +10,16 @@ public struct SocketAddress: Hashable, Sendable, CustomStringConvertible {
 
     public init(_ storage: sockaddr_in) { self.storage = storage }
 
-    /// Resolves `host` (dotted quad or a name) to its first IPv4 address.
+    /// A dotted quad only; nil for anything else (a name is for `init(host:port:)` or
+    /// `NameResolver`).
+    public init?(literal host: String, port: UInt16) {
+        var address = sockaddr_in()
+        guard uv_ip4_addr(host, Int32(port), &address) == 0 else { return nil }
+        storage = address
+    }
+
+    /// Resolves `host` (dotted quad or a name) to its first IPv4 address. Blocks on a name:
+    /// for set-up, never on a loop that carries frames (`NameResolver` is for that).
     public init(host: String, port: UInt16) throws(UVError) {
         var address = sockaddr_in()
         if uv_ip4_addr(host, Int32(port), &address) == 0 {

@@ -12,7 +12,11 @@ public final class NICPort {
     public let name: String
     public let linkID: UInt32
     public let encapsulation: Encapsulation
-    public var peer: UnderlayAddress
+    /// The only source whose datagrams the port accepts. A change is counted
+    /// (`PortCounters.peerChanges`): a named peer found, or moved.
+    public var peer: UnderlayAddress {
+        didSet { if peer != oldValue { counters.peerChanges += 1 } }
+    }
     public internal(set) var counters = PortCounters()
     public var capture: PcapWriter?
     /// Timestamps for captured frames: the wall clock in a node, the virtual clock in a simulation.

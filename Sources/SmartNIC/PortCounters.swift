@@ -8,6 +8,9 @@ public struct PortCounters: Sendable, Equatable, Codable {
     public var transmittedFrameBytes = 0
     /// Datagrams whose source is not the configured peer.
     public var droppedForeignSource = 0
+    /// Times the peer's address changed after the port was made: a peer given by name (a
+    /// container's service name) once it was found, and each time it moved (a restart).
+    public var peerChanges = 0
     /// Datagrams that are not a VXLAN header followed by an Ethernet frame.
     public var droppedBadEncapsulation = 0
     /// VXLAN datagrams for another link's VNI.

@@ -7,14 +7,11 @@ struct CaptureDecodesInTshark {
     static let checks = ["-o", "ip.check_checksum:TRUE", "-o", "udp.check_checksum:TRUE", "-o", "tcp.check_checksum:TRUE"]
     static let problems = "_ws.malformed || _ws.expert.severity >= error || ip.checksum.status == 0 || icmp.checksum.status == 0"
 
-    static func tshark(_ arguments: [String]) throws -> CommandResult {
-        try CommandRunner.run(try #require(Environment.path(of: "tshark"), "tshark is not installed (apt-get install tshark)"), arguments)
-    }
+    static func tshark(_ arguments: [String]) throws -> CommandResult { try CaptureCheck.tshark(arguments) }
 
     /// Protocols, and IP/ICMP checksum verdicts (1 = good), one line per frame.
     static func dissect(_ pcap: String) throws -> [String] {
         let result = try tshark(["-r", pcap] + checks + ["-T", "fields", "-e", "frame.protocols", "-e", "ip.checksum.status", "-e", "icmp.checksum.status"])
-        #expect(result.status == 0, "tshark failed: \(result.error)")
         return result.output.split(separator: "\n").map(String.init)
     }
 
@@ -61,5 +58,23 @@ struct CaptureDecodesInTshark {
         let damaged = "\(run.root)/damaged.pcap"
         try Data(bytes).write(to: URL(fileURLWithPath: damaged))
         #expect(!(try Self.problemFrames(damaged)).isEmpty)
+    }
+
+    /// The checks above must be able to fail when tshark itself does: an unreadable capture or a
+    /// filter tshark cannot parse is an error, never "no problem found".
+    @Test(.enabled(if: Environment.has("tshark") || Environment.isCI, "needs tshark (apt-get install tshark)"))
+    func aFailingTsharkFailsTheCheck() throws {
+        let missing = "\(FileManager.default.temporaryDirectory.path)/absent-\(UUID().uuidString).pcap"
+        #expect(throws: CommandFailure.self) { try CaptureCheck.count("tcp", in: missing) }
+        #expect(throws: CommandFailure.self) { try CaptureCheck.problems(in: missing, linux: "10.0.1.2") }
+        #expect(throws: CommandFailure.self) { try Self.problemFrames(missing) }
+        let run = try TestRun()
+        defer { run.finish() }
+        try #require(try run.up("topologies/pair.yaml", ["--capture"]).status == 0)
+        #expect(try run.nicbed("exec", "h1", "ping", "-c", "1", "10.0.0.2").status == 0)
+        #expect(try run.nicbed("down").status == 0)
+        let pcap = "\(run.root)/pair/h1-eth0.pcap"
+        #expect(try CaptureCheck.count("icmp", in: pcap) == 2)
+        #expect(throws: CommandFailure.self) { try CaptureCheck.count("icmp == == 1", in: pcap) }
     }
 }

@@ -1,5 +1,4 @@
 import Foundation
-import Testbed
 import Testing
 #if canImport(Glibc)
 import Glibc
@@ -70,28 +69,26 @@ struct ControlSocketInput {
         let run = try TestRun()
         defer { run.finish() }
         #expect(try run.up("topologies/pair.yaml").status == 0)
-        let ping = Process()
-        ping.executableURL = URL(fileURLWithPath: Environment.nicbed)
-        ping.arguments = ["exec", "h1", "ping", "-c", "1000", "-i", "0.05", "10.0.0.2"]
-        ping.environment = ProcessInfo.processInfo.environment.merging(run.environment) { _, new in new }
-        ping.standardOutput = FileHandle.nullDevice
-        try ping.run()
-        usleep(500_000)
+        let ping = try run.background(["exec", "h1", "ping", "-c", "1000", "-i", "0.05", "10.0.0.2"])
+        // Some requests answered, so the command surely runs on the node.
+        #expect(ping.waitFor("icmp_seq=3 "), "\(ping.transcript)")
         let interruptedAt = Date()
         ping.interrupt()
-        ping.waitUntilExit()
+        // Bounded: a client that ignored SIGINT would be killed here and the test fail.
+        try ping.wait(seconds: 5)
         #expect(Date().timeIntervalSince(interruptedAt) < 5, "nicbed exec did not stop on SIGINT")
-        usleep(300_000)
         // The node stopped pinging when its client went away: h2 answers no more requests.
-        func replies() throws -> Int {
-            var output = ""
-            _ = try ControlClient.send(ControlRequest(command: .exec, arguments: ["stats", "--json"]),
-                                       to: "\(run.root)/pair/h2.sock") { output += $0.output ?? "" }
-            let json = try JSONSerialization.jsonObject(with: Data(output.utf8)) as? [String: Any]
-            return (json?["stack"] as? [String: Int])?["icmpEchoRepliesSent"] ?? -1
+        // Settled once two reads 0.2 s apart agree (a request may still be on its way);
+        // then nothing more for half a second, ten of ping's intervals.
+        func replies() throws -> Int { try run.stats("h2").stack.icmpEchoRepliesSent }
+        var before = try replies()
+        let settled = try Deadline.waitUntil(seconds: 5, pollingEvery: 0.2) {
+            let now = try replies()
+            defer { before = now }
+            return now == before
         }
-        let before = try replies()
-        #expect(before > 0 && before < 100)
+        #expect(settled, "h2 kept answering after the client left")
+        #expect(before > 0 && before < 100, "\(before) replies")
         usleep(500_000)
         #expect(try replies() == before)
     }

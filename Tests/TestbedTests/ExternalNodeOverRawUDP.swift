@@ -46,10 +46,10 @@ struct ExternalNodeOverRawUDP {
 
         // Our host's own traffic reaches the guest bare as well: h1 learnt the guest's MAC from
         // its ARP request, so its ping comes straight as an echo request.
-        let ping = try BackgroundCommand(Environment.nicbed, ["exec", "h1", "ping", "-c", "1", "-W", "1", "10.0.1.2"],
-                                         environment: run.environment, directory: run.root)
-        #expect(Self.receiveEchoRequest(socket), "h1's echo request to the guest, in a bare frame")
-        _ = ping.wait(seconds: 5)
+        let ping = try run.background(["exec", "h1", "ping", "-c", "1", "-W", "1", "10.0.1.2"])
+        #expect(Self.receiveEchoRequest(socket), "h1's echo request to the guest, in a bare frame: \(ping.transcript)")
+        // The guest (this test) does not answer: ping ends after its one-second wait.
+        #expect(try ping.wait(seconds: 10).status == 1)
     }
 
     /// Datagrams, each a whole frame, until `each` accepts one or `seconds` pass (the socket's

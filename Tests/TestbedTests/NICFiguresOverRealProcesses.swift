@@ -4,32 +4,28 @@ import Testing
 
 /// The payload cache measured where it runs: 100 MB between two node processes over real UDP,
 /// once on smart NICs and once on conventional ones, checked by the counters the nodes report
-/// (DESIGN.md §1). Every byte is checked against the pattern as well.
+/// (ARCHITECTURE.md, "The NIC"). Every byte is checked against the pattern as well.
 @Suite("NIC figures between node processes", .serialized)
 struct NICFiguresOverRealProcesses {
     static let bytes = 100_000_000
 
     /// Runs the transfer on `topology` (optionally every NIC in `mode`) and returns the sender's
     /// and the receiver's NIC reports.
-    func measure(_ topology: String, mode: NICMode? = nil) throws -> (sender: NICReport, receiver: NICReport)? {
+    func measure(_ topology: String, mode: NICMode? = nil) throws -> (sender: NICReport, receiver: NICReport) {
         let run = try TestRun()
         defer { run.finish() }
         let up = try run.up(topology, mode.map { ["--nic", $0.rawValue] } ?? [])
-        #expect(up.status == 0, "\(up.error)")
+        try #require(up.status == 0, "\(up.error)")
         let transfer = try run.transfer(bytes: Self.bytes)
         #expect(transfer.succeeded, "\(transfer.description)")
-        #expect(transfer.receiverOutput.contains("every byte matches the pattern"))
-        guard let sender = try run.nicReports("h1")["h1:eth0"], let receiver = try run.nicReports("h2")["h2:eth0"] else {
-            Issue.record("no NIC report for h1:eth0 or h2:eth0")
-            return nil
-        }
-        return (sender, receiver)
+        #expect(transfer.receiver.output.contains("every byte matches the pattern"), "\(transfer.description)")
+        return (try run.nicReport("h1", port: "h1:eth0"), try run.nicReport("h2", port: "h2:eth0"))
     }
 
     static func ratio(_ a: Int, _ b: Int) -> Double { Double(a) / Double(max(1, b)) }
 
     @Test func smartNICsCopyNoPayloadWithTheCPUAndMoveLittleMoreThanThePayloadOverTheBus() throws {
-        guard let (sender, receiver) = try measure("topologies/pair.yaml", mode: .smart) else { return }
+        let (sender, receiver) = try measure("topologies/pair.yaml", mode: .smart)
         #expect(sender.mode == .smart && receiver.mode == .smart)
         #expect(sender.counters.payloadBytesWritten == Self.bytes)
         #expect(receiver.counters.payloadBytesRead == Self.bytes)
@@ -47,7 +43,7 @@ struct NICFiguresOverRealProcesses {
     }
 
     @Test func conventionalNICsCopyThePayloadOnceAtEachEndAndMoveWholeFrames() throws {
-        guard let (sender, receiver) = try measure("topologies/pair.yaml", mode: .conventional) else { return }
+        let (sender, receiver) = try measure("topologies/pair.yaml", mode: .conventional)
         #expect(sender.mode == .conventional && receiver.mode == .conventional)
         #expect(sender.counters.cpuCopiedBytes == Self.bytes, "write() copies each byte once")
         #expect(receiver.counters.cpuCopiedBytes == Self.bytes, "read() copies each byte once")
@@ -73,7 +69,7 @@ struct NICFiguresOverRealProcesses {
           - endpoints: [h1:eth0, h2:eth0]
         """.write(toFile: path, atomically: true, encoding: .utf8)
         defer { try? FileManager.default.removeItem(atPath: path) }
-        guard let (sender, receiver) = try measure(path) else { return }
+        let (sender, receiver) = try measure(path)
         #expect(sender.cardMemoryBytes == 64 << 10)
         #expect(sender.cardBytesPeak <= 64 << 10)
         // The 1 MiB send buffer cannot live on a 64 KiB card: most writes fall back, counted,

@@ -28,16 +28,15 @@ struct NodeSurvivesGarbage {
         var timeout = timeval(tv_sec: 0, tv_usec: 200_000)
         setsockopt(peer, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
 
-        let node = Process()
-        node.executableURL = URL(fileURLWithPath: Environment.nicbed)
-        node.arguments = ["node", "--topology", Environment.repository.appendingPathComponent("topologies/pair.yaml").path,
-                          "--name", "h1", "--run-dir", "\(run.root)/pair", "--base-port", String(run.basePort)]
-        node.environment = run.environment
-        node.standardOutput = FileHandle.nullDevice
-        node.standardError = FileHandle.nullDevice
-        try node.run()
-        defer { node.terminate(); node.waitUntilExit() }
-        try #require(waitForSocket("\(run.root)/pair/h1.sock"))
+        // h1 alone, started as `up` would start it; the test is its peer h2.
+        let node = try BackgroundCommand(
+            Environment.nicbed,
+            ["node", "--topology", Environment.repository.appendingPathComponent("topologies/pair.yaml").path,
+             "--name", "h1", "--run-dir", "\(run.root)/pair", "--base-port", String(run.basePort)],
+            environment: run.environment, directory: run.root)
+        defer { node.stop() }
+        try #require(Deadline.waitUntil(seconds: 10) { FileManager.default.fileExists(atPath: "\(run.root)/pair/h1.sock") },
+                     "h1 did not open its control socket: \(node.transcript)")
 
         var random = SeededRandom(seed: 0x6e69_6362_6564)
         let valid = Self.validFrames()
@@ -47,7 +46,7 @@ struct NodeSurvivesGarbage {
             // Pace the burst so the kernel's socket buffer, not the node, is never the one dropping.
             if index % 500 == 499 { usleep(2_000) }
         }
-        #expect(node.isRunning, "the node died under random input")
+        #expect(node.isRunning, "the node died under random input: \(node.transcript)")
 
         // Still alive and correct: ARP for h1, then an echo request, each answered.
         var answered = false
@@ -61,26 +60,13 @@ struct NodeSurvivesGarbage {
 
         // The counters show the garbage reached the parsers and was refused there.
         // The node runs without `up`, so there is no run record: talk to its socket directly.
-        var output = ""
-        let status = try ControlClient.send(ControlRequest(command: .exec, arguments: ["stats", "--json"]),
-                                            to: "\(run.root)/pair/h1.sock") { output += $0.output ?? "" }
-        #expect(status == 0)
-        let json = try JSONSerialization.jsonObject(with: Data(output.utf8)) as? [String: Any]
-        let port = (json?["ports"] as? [String: Any])?["h1:eth0"] as? [String: Int]
-        let stack = json?["stack"] as? [String: Int]
-        #expect((port?["receivedDatagrams"] ?? 0) > 90_000)
-        #expect((port?["droppedBadEncapsulation"] ?? 0) > 1_000)
-        #expect((port?["droppedWrongVNI"] ?? 0) > 1_000)
-        #expect((stack?["droppedMalformed"] ?? 0) > 1_000)
-        #expect((stack?["droppedBadChecksum"] ?? 0) > 1_000)
-    }
-
-    func waitForSocket(_ path: String) -> Bool {
-        for _ in 0..<200 {
-            if FileManager.default.fileExists(atPath: path) { return true }
-            usleep(25_000)
-        }
-        return false
+        let stats = try NodeStats.read(socket: "\(run.root)/pair/h1.sock")
+        let port = try stats.port("h1:eth0")
+        #expect(port.receivedDatagrams > 90_000, "\(port)")
+        #expect(port.droppedBadEncapsulation > 1_000, "\(port)")
+        #expect(port.droppedWrongVNI > 1_000, "\(port)")
+        #expect(stats.stack.droppedMalformed > 1_000, "\(stats.stack)")
+        #expect(stats.stack.droppedBadChecksum > 1_000, "\(stats.stack)")
     }
 
     /// Reads datagrams until an echo reply with our identifier arrives or the socket times out.

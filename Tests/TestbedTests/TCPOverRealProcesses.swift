@@ -12,8 +12,8 @@ struct TCPOverRealProcesses {
         let transfer = try run.transfer(bytes: 50_000_000)
         #expect(transfer.succeeded, "\(transfer.description)")
         #expect(transfer.sender.output.contains("sent 50000000 bytes"))
-        #expect(transfer.receiverOutput.contains("received 50000000 bytes"))
-        #expect(transfer.receiverOutput.contains("every byte matches the pattern"))
+        #expect(transfer.receiver.output.contains("received 50000000 bytes"), "\(transfer.description)")
+        #expect(transfer.receiver.output.contains("every byte matches the pattern"), "\(transfer.description)")
     }
 
     @Test func aWrongPatternIsCaught() throws {
@@ -21,20 +21,12 @@ struct TCPOverRealProcesses {
         let run = try TestRun()
         defer { run.finish() }
         #expect(try run.up("topologies/pair.yaml").status == 0)
-        let receiver = Process()
-        receiver.executableURL = URL(fileURLWithPath: Environment.nicbed)
-        receiver.arguments = ["exec", "h2", "tcp-recv", "--seed", "1", "-n", "100000"]
-        receiver.environment = ProcessInfo.processInfo.environment.merging(run.environment) { _, new in new }
-        let output = Pipe()
-        receiver.standardOutput = output
-        receiver.standardError = output
-        try receiver.run()
-        usleep(300_000)
-        _ = try run.nicbed("exec", "h1", "tcp-send", "--seed", "2", "-n", "100000", "10.0.0.2")
-        receiver.waitUntilExit()
-        let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        #expect(receiver.terminationStatus == 1)
-        #expect(text.contains("differs from the pattern"))
+        let receiver = try run.background(["exec", "h2", "tcp-recv", "--seed", "1", "-n", "100000"])
+        #expect(receiver.waitFor("listening on port 5001"), "\(receiver.transcript)")
+        _ = try run.nicbed("exec", "h1", "tcp-send", "--seed", "2", "-n", "100000", "10.0.0.2", seconds: 60)
+        let received = try receiver.wait(seconds: 60)
+        #expect(received.status == 1, "\(received.output) \(received.error)")
+        #expect(received.error.contains("differs from the pattern"), "\(received.error)")
     }
 
     @Test func connectingToAClosedPortIsRefused() throws {

@@ -39,7 +39,7 @@ struct TopologiesOverRealProcesses {
     @Test func aRouterDecrementsTTLAndReportsWhatItCannotForward() throws {
         let run = try TestRun(ports: 4)
         defer { run.finish() }
-        #expect(try run.up("topologies/line3.yaml").status == 0)
+        try #require(try run.up("topologies/line3.yaml").status == 0)
         let through = try run.nicbed("exec", "h1", "ping", "-c", "2", "-i", "0.2", "10.0.2.1")
         #expect(through.status == 0)
         #expect(through.output.contains("icmp_seq=1 ttl=63"), "\(through.output)")
@@ -48,8 +48,10 @@ struct TopologiesOverRealProcesses {
         #expect(unknown.output.contains("From 10.0.1.254 icmp_seq=1 Destination Net Unreachable"), "\(unknown.output)")
         let expired = try run.nicbed("exec", "h1", "ping", "-c", "1", "-t", "1", "10.0.2.1")
         #expect(expired.output.contains("From 10.0.1.254 icmp_seq=1 Time to live exceeded"), "\(expired.output)")
-        let stats = try run.nicbed("exec", "r1", "stats", "--json")
-        #expect(stats.output.contains("\"forwarded\":4"), "\(stats.output.prefix(400))")
+        // Two echo requests and their replies went through; the others stopped at r1.
+        let stack = try run.stats("r1").stack
+        #expect(stack.forwarded == 4, "\(stack)")
+        #expect(stack.droppedNoRoute == 1 && stack.droppedTimeToLive == 1 && stack.icmpErrorsSent == 2, "\(stack)")
     }
 
     @Test func linksCanBeImpairedTakenDownAndBroughtBackWhileRunning() throws {
@@ -83,7 +85,7 @@ struct TopologiesOverRealProcesses {
         #expect(try run.nicbed("exec", "h1", "ping", "-c", "3", "-i", "0.2", "10.0.1.2").status == 0)
         #expect(try run.nicbed("capture", "--stop", "s1:p2").status == 0)
         let pcap = "\(run.root)/star/s1-p2.pcap"
-        let decoded = try CommandRunner.run(Environment.path(of: "tshark") ?? "tshark", ["-r", pcap, "-Y", "icmp"])
+        let decoded = try CaptureCheck.tshark(["-r", pcap, "-Y", "icmp"])
         let lines = decoded.output.split(separator: "\n")
         #expect(lines.filter { $0.contains("Echo (ping) request") }.count == 3, "\(decoded.output) \(decoded.error)")
         #expect(lines.filter { $0.contains("Echo (ping) reply") }.count == 3)
@@ -109,14 +111,9 @@ struct TopologiesOverRealProcesses {
         let run = try TestRun(ports: 8)
         defer { run.finish() }
         #expect(try run.up("topologies/star.yaml").status == 0)
-        let record = try Data(contentsOf: URL(fileURLWithPath: "\(run.root)/star/run.json"))
-        let pids = (try JSONSerialization.jsonObject(with: record) as? [String: Any])?["nodes"] as? [[String: Any]] ?? []
-        guard let h3 = pids.first(where: { $0["name"] as? String == "h3" })?["pid"] as? Int32 else {
-            Issue.record("no pid for h3 in run.json")
-            return
-        }
+        let h3 = try run.pid(of: "h3", in: "star")
         kill(h3, SIGKILL)
-        usleep(200_000)
+        #expect(run.waitUntilGone(h3), "h3 (pid \(h3)) still runs after SIGKILL")
         let pingall = try run.nicbed("pingall", "-W", "0.5")
         #expect(pingall.status == 1)
         #expect(pingall.output.contains("h1 -> h2 X h4"), "\(pingall.output)")

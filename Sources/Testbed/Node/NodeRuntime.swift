@@ -75,7 +75,8 @@ public final class NodeRuntime {
                 port.ingress = link.impairments(sentBy: far) ?? .none
             }
             let tunnel = try TunnelPort(port: port, loop: loop, bindHost: interface.localHost, localPort: interface.localPort,
-                                        peerHost: interface.peerHost, peerPort: interface.peerPort) { [stack, bridge, loop] in
+                                        peerHost: interface.peerHost, peerPort: interface.peerPort,
+                                        onPeerChange: { [logger] in logger.info("\($0)") }) { [stack, bridge, loop] in
                 let now = Instant(nanoseconds: loop.nanoseconds)
                 stack.advance(to: now)
                 bridge?.advance(to: now)

@@ -5,7 +5,7 @@ import Glibc
 #endif
 
 /// Our stack against one nobody here wrote: the Linux kernel's, in a network namespace joined
-/// to our host by a VXLAN device (DESIGN.md §6, layer 4). Real tools on the Linux side (ping,
+/// to our host by a VXLAN device (ARCHITECTURE.md, "Tests", layer 4). Real tools on the Linux side (ping,
 /// curl, python's http.server, socat), and every capture checked by tshark with checksum
 /// validation on.
 @Suite("the Linux kernel's stack as a peer", .serialized)
@@ -97,10 +97,8 @@ struct LinuxKernelAsPeer {
         try FileManager.default.copyItem(atPath: source, toPath: "\(served)/file.bin")
         let server = try peer.inBackground(["exec", "l1", "--", "python3", "-m", "http.server", "8000",
                                             "--bind", LinuxPeerRun.linux, "--directory", served])
-        var listening = false
-        for _ in 0..<100 where !listening {
-            listening = try peer.inLinux("curl", "-s", "-o", "/dev/null", "http://\(LinuxPeerRun.linux):8000/").status == 0
-            if !listening { usleep(100_000) }
+        let listening = try Deadline.waitUntil(seconds: 10, pollingEvery: 0.1) {
+            try peer.inLinux("curl", "-s", "-o", "/dev/null", "http://\(LinuxPeerRun.linux):8000/").status == 0
         }
         #expect(listening, "python3 -m http.server did not start: \(server.output)")
 
@@ -148,10 +146,8 @@ struct LinuxKernelAsPeer {
         try Self.bulkBothWays(peer, seed: 32)
 
         // Linux's frames were lost on the way, and we reported the holes with SACK blocks.
-        let stats = try peer.nicbed("exec", "h1", "stats", "--json")
-        let json = try JSONSerialization.jsonObject(with: Data(stats.output.utf8)) as? [String: Any]
-        let port = (json?["ports"] as? [String: Any])?["h1:eth0"] as? [String: Int]
-        #expect((port?["droppedLoss"] ?? 0) > 1_000, "2% of about 70,000 data segments: \(port ?? [:])")
+        let port = try peer.run.stats("h1").port("h1:eth0")
+        #expect(port.droppedLoss > 1_000, "2% of about 70,000 data segments: \(port)")
         #expect(try CaptureCheck.count("ip.src == \(LinuxPeerRun.ours) && tcp.options.sack_le", in: peer.capture) > 0)
 
         try peer.downExpectingACleanCapture()
@@ -166,21 +162,22 @@ struct LinuxKernelAsPeer {
         let received = "\(peer.directory)/from-us.bin"
         let sink = try peer.inBackground(["exec", "l1", "--", "socat", "-u",
                                           "TCP-LISTEN:5001,bind=\(LinuxPeerRun.linux),reuseaddr", "CREATE:\(received)"])
-        var listening = false
-        for _ in 0..<100 where !listening {
-            listening = try peer.inLinux("ss", "-Htln", "sport = :5001").output.contains("5001")
-            if !listening { usleep(50_000) }
+        let listening = try Deadline.waitUntil(seconds: 10) {
+            try peer.inLinux("ss", "-Htln", "sport = :5001").output.contains("5001")
         }
         #expect(listening, "socat did not listen: \(sink.output)")
         let send = try peer.nicbed("exec", "h1", "tcp-send", "-n", String(bulk), "--seed", String(seed), LinuxPeerRun.linux)
         #expect(send.status == 0, "ours to Linux: \(send.output) \(send.error)")
-        #expect(sink.wait(seconds: 120) == 0, "socat: \(sink.output)")
+        let sunk = try sink.wait(seconds: 120)
+        #expect(sunk.status == 0, "socat: \(sunk.output) \(sunk.error)")
         #expect(try LinuxPeerRun.sha256(received) == LinuxPeerRun.sha256(pattern), "the bytes Linux received are the pattern")
 
         let receiver = try peer.inBackground(["exec", "h1", "tcp-recv", "-n", String(bulk), "--seed", String(seed)])
         #expect(receiver.waitFor("listening on port 5001"), "\(receiver.output)")
         let source = try peer.inLinux("socat", "-u", "OPEN:\(pattern)", "TCP:\(LinuxPeerRun.ours):5001")
         #expect(source.status == 0, "Linux to ours: \(source.error)")
-        #expect(receiver.wait(seconds: 300) == 0, "tcp-recv checks every byte: \(receiver.output)")
+        let checked = try receiver.wait(seconds: 300)
+        #expect(checked.status == 0, "tcp-recv checks every byte: \(checked.output) \(checked.error)")
+        #expect(checked.output.contains("every byte matches the pattern"), "\(checked.output)")
     }
 }

@@ -19,7 +19,7 @@ struct LinuxNodeNeedsRoot {
         let topology = "\(run.root)/\(name).yaml"
         try original.replacingOccurrences(of: "name: linux-peer", with: "name: \(name)").write(toFile: topology, atomically: true, encoding: .utf8)
         chmod(topology, 0o644)
-        let up = [Environment.nicbed, "up", topology, "--base-port", String(run.basePort)]
+        let up = [try Environment.nicbed, "up", topology, "--base-port", String(run.basePort)]
         let result = Environment.isRoot
             ? try CommandRunner.run(try #require(Environment.path(of: "setpriv"), "setpriv (util-linux) drops root for this test"),
                                     ["--reuid=65534", "--regid=65534", "--clear-groups"] + up, environment: run.environment)
@@ -27,7 +27,7 @@ struct LinuxNodeNeedsRoot {
         #expect(result.status != 0)
         #expect(result.error.contains("l1 is a node of kind linux, and only root can create network namespaces"), "\(result.error)")
         #expect(!FileManager.default.fileExists(atPath: "/run/netns/nicbed-\(name)-l1"))
-        #expect(!FileManager.default.fileExists(atPath: "\(run.root)/\(name)/run.json"), "no run was recorded")
+        #expect(!FileManager.default.fileExists(atPath: run.directory(name).recordPath), "no run was recorded")
         #expect(run.nodeProcesses().isEmpty, "no node process was started")
     }
 }

@@ -27,7 +27,6 @@ final class LinuxPeerRun {
     var directory: String { run.root }
     var disk: String { "\(run.root)/\(name)/h1.disk" }
     var capture: String { "\(run.root)/\(name)/h1-eth0.pcap" }
-    private var background: [BackgroundCommand] = []
 
     init(topology name: String = "linux-peer", links: Int = 1, linuxAddress: String = LinuxPeerRun.linux) throws {
         self.name = name
@@ -53,9 +52,7 @@ final class LinuxPeerRun {
     }
 
     func inBackground(_ arguments: [String]) throws -> BackgroundCommand {
-        let command = try BackgroundCommand(Environment.nicbed, arguments, environment: run.environment, directory: run.root)
-        background.append(command)
-        return command
+        try run.background(arguments)
     }
 
     /// Stops the topology (closing the capture) and checks every frame of it in tshark.
@@ -73,7 +70,6 @@ final class LinuxPeerRun {
     }
 
     func finish() {
-        background.forEach { $0.stop() }
         run.finish()
         // A test that failed half-way must not leave the namespace to the next one.
         if FileManager.default.fileExists(atPath: "/run/netns/\(namespace)") {
@@ -83,6 +79,7 @@ final class LinuxPeerRun {
 
     static func sha256(_ path: String) throws -> String {
         let result = try CommandRunner.run(try #require(Environment.path(of: "sha256sum")), [path])
+        guard result.status == 0, result.output.count > 64 else { throw CommandFailure("sha256sum \(path): \(result.error)") }
         return String(result.output.prefix(64))
     }
 
@@ -132,21 +129,25 @@ enum CaptureCheck {
     /// http.server) as HTTP, like 80.
     static let payloads = ["-d", "tcp.port==5001,data", "-d", "tcp.port==8000,http"]
 
+    /// tshark with these options, which must succeed: a tshark that cannot read the file or
+    /// parse the filter prints nothing on standard output, which would read as "no problem".
     static func tshark(_ arguments: [String]) throws -> CommandResult {
-        try CommandRunner.run(try #require(Environment.path(of: "tshark"), "tshark is not installed"),
-                              perSegment + payloads + arguments)
+        let result = try CommandRunner.run(try #require(Environment.path(of: "tshark"), "tshark is not installed"),
+                                           perSegment + payloads + arguments, seconds: 300)
+        guard result.status == 0 else {
+            throw CommandFailure("tshark \(arguments.joined(separator: " ")) exited \(result.status): \(result.error)")
+        }
+        return result
     }
 
     /// One line per bad frame; empty when all are well. Fails the test if nothing was read.
     static func problems(in pcap: String, linux: String) throws -> [String] {
         let count = try tshark(["-r", pcap, "-T", "fields", "-e", "frame.number"])
-        #expect(count.status == 0, "tshark cannot read \(pcap): \(count.error)")
         #expect(count.output.split(separator: "\n").count > 0, "\(pcap) holds frames")
         let bad = try tshark(["-r", pcap] + validation + ["-Y", filter(linux: linux), "-T", "fields", "-E", "separator=|",
                                                           "-e", "frame.number", "-e", "frame.len", "-e", "frame.protocols",
                                                           "-e", "ip.src", "-e", "ip.checksum.status", "-e", "tcp.checksum.status",
                                                           "-e", "_ws.expert.message", "-e", "_ws.col.info"])
-        #expect(bad.status == 0, "tshark failed: \(bad.error)")
         let problems = bad.output.split(separator: "\n").map(String.init)
         if !problems.isEmpty {
             // Kept for a post-mortem: the run directory goes when the test ends.

@@ -15,18 +15,24 @@ enum Environment {
 
     static var isRoot: Bool { getuid() == 0 }
 
-    /// The nicbed executable of this build, next to the test bundle.
+    /// The nicbed executable of this build: next to the test binary on Linux
+    /// (`.build/…/release/nicbedPackageTests.xctest`), next to the `.xctest` bundle on macOS.
+    /// Never another build's: a test of a stale binary would say nothing about this one, so a
+    /// missing binary fails the test that needs it.
     static var nicbed: String {
-        let candidates = [CommandLine.arguments.first, Bundle.main.executablePath].compactMap { $0 }
-        for candidate in candidates {
-            var directory = URL(fileURLWithPath: candidate).deletingLastPathComponent()
-            for _ in 0..<4 {
-                let binary = directory.appendingPathComponent("nicbed").path
-                if FileManager.default.isExecutableFile(atPath: binary) { return binary }
-                directory = directory.deletingLastPathComponent()
+        get throws {
+            let test = URL(fileURLWithPath: Bundle.main.executablePath ?? CommandLine.arguments[0]).resolvingSymlinksInPath()
+            // The folder that holds the test binary, or the bundle it is inside of.
+            var directory = test.deletingLastPathComponent()
+            if let bundle = test.pathComponents.lastIndex(where: { $0.hasSuffix(".xctest") }), bundle < test.pathComponents.count - 1 {
+                directory = URL(fileURLWithPath: "/" + test.pathComponents[1..<bundle].joined(separator: "/"))
             }
+            let binary = directory.appendingPathComponent("nicbed").path
+            guard FileManager.default.isExecutableFile(atPath: binary) else {
+                throw CommandFailure("the nicbed binary of this build is missing: no \(binary) beside the test binary \(test.path); build it with the tests (swift build --build-tests builds both)")
+            }
+            return binary
         }
-        return ".build/debug/nicbed"
     }
 
     /// The repository root (for topologies/).

@@ -16,9 +16,19 @@ final class TestRun {
 
     var environment: [String: String] { ["NICBED_RUN_ROOT": root] }
 
+    /// Commands started with `background`, stopped by `finish` if they still run.
+    private var background: [BackgroundCommand] = []
+
     @discardableResult
-    func nicbed(_ arguments: String...) throws -> CommandResult {
-        try CommandRunner.run(Environment.nicbed, arguments, environment: environment)
+    func nicbed(_ arguments: String..., seconds: Double = CommandRunner.defaultSeconds) throws -> CommandResult {
+        try CommandRunner.run(Environment.nicbed, arguments, environment: environment, seconds: seconds)
+    }
+
+    /// `nicbed ARGUMENTS` left running while the test goes on, its output in the run root.
+    func background(_ arguments: [String]) throws -> BackgroundCommand {
+        let command = try BackgroundCommand(Environment.nicbed, arguments, environment: environment, directory: root)
+        background.append(command)
+        return command
     }
 
     func up(_ topology: String, _ extra: [String] = []) throws -> CommandResult {
@@ -38,8 +48,18 @@ final class TestRun {
         }
     }
 
+    /// Waits until process `pid` (a node of this run, killed by the test) is gone or a zombie.
+    func waitUntilGone(_ pid: Int32, seconds: Double = 10) -> Bool {
+        Deadline.waitUntil(seconds: seconds) {
+            guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8) else { return true }
+            // "pid (comm) S …": the state follows the last parenthesis.
+            return stat.split(separator: ")").last?.split(separator: " ").first == "Z"
+        }
+    }
+
     func finish() {
-        _ = try? nicbed("down")
+        background.forEach { $0.stop() }
+        _ = try? nicbed("down", seconds: 60)
         for pid in nodeProcesses() { kill(pid, SIGKILL) }
         try? FileManager.default.removeItem(atPath: root)
     }
