@@ -59,7 +59,8 @@ struct AddressPlan {
             let nic = try node.nic.configuration(node: node.name.value)
             nodes.append(NodeSpec(name: node.name.value, kind: node.kind, gateway: node.gateway?.value,
                                   interfaces: interfaces, congestion: node.congestion, nic: nic,
-                                  routes: node.routes.map(\.route), capture: node.capture, serve: node.serve))
+                                  routes: node.routes.map(\.route), capture: node.capture, serve: node.serve,
+                                  container: node.container))
         }
         topology = Topology(name: draft.name, sourcePath: sourcePath, underlayHost: draft.underlayHost,
                             basePort: draft.basePort, nodes: nodes, links: links)

@@ -80,10 +80,14 @@ public struct NodeSpec: Hashable, Sendable {
     public var capture: Bool
     /// The TCP port of the host's HTTP file server (`serve:`); nil when it serves none.
     public var serve: UInt16?
+    /// A linux node's own container (`image:`), run in its network namespace under docker.
+    public var container: ContainerSpec?
 
     public init(name: String, kind: NodeKind, gateway: IPv4Address?, interfaces: [InterfaceSpec],
                 congestion: TCPCongestion = .newReno, nic: NICConfiguration = NICConfiguration(),
-                routes: [StaticRoute] = [], capture: Bool = false, serve: UInt16? = nil) {
+                routes: [StaticRoute] = [], capture: Bool = false, serve: UInt16? = nil,
+                container: ContainerSpec? = nil) {
+        self.container = container
         self.name = name
         self.kind = kind
         self.gateway = gateway

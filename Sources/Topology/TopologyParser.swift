@@ -17,10 +17,13 @@ struct TopologyParser {
         static let host = "an IPv4 address A.B.C.D or a host name"
         static let basePort = "an integer in \(basePortRange)"
         static let nodes = "a mapping of node name to node, e.g. h1: {kind: host}"
-        static let node = "a mapping with key kind and optionally gateway, interfaces, routes, tcp, nic, capture, serve"
+        static let node = "a mapping with key kind and optionally gateway, interfaces, routes, tcp, nic, capture, serve (image, command, environment for a linux node)"
         static let serve = "true (a file server on port 80), false, or a mapping {port: N} with N in 1...65535; hosts only"
         static let switchNode = "for a switch, keys kind and optionally interfaces, nic, capture"
-        static let linuxNode = "for a linux node, keys kind and optionally gateway, interfaces, routes"
+        static let linuxNode = "for a linux node, keys kind and optionally gateway, interfaces, routes, image, command, environment"
+        static let image = "a docker image reference, e.g. alpine:3.20 or registry.example/app:1"
+        static let command = "a command as a string (split into words as compose does) or a sequence of strings, e.g. [sh, -c, \"exec server --port 7000\"]"
+        static let environment = "a mapping of variable name to value, e.g. {ROLE: leader}"
         static let externalNode = "for an external node, keys kind and optionally interfaces"
         static let switchInterface = "for a switch's interface, the key mac; addresses belong on the hosts and routers cabled to it"
         static let capture = "true or false"
@@ -120,7 +123,8 @@ struct TopologyParser {
         guard Names.isNodeName(entry.name) else {
             throw entry.key.error("'\(entry.name)' is not a node name", accepted: Names.nodeAccepted)
         }
-        let fields = try entry.value.fields(accepting: ["kind", "gateway", "interfaces", "routes", "tcp", "nic", "capture", "serve"],
+        let fields = try entry.value.fields(accepting: ["kind", "gateway", "interfaces", "routes", "tcp", "nic", "capture", "serve",
+                                                          "image", "command", "environment"],
                                             accepted: Accepted.node)
         let kindField = try fields.required("kind", accepted: Accepted.kind)
         let kindName = try kindField.string(accepted: Accepted.kind)
@@ -140,6 +144,14 @@ struct TopologyParser {
             throw written.error("'\(key)' does not apply: \(why)",
                                 accepted: kind == .linux ? Accepted.linuxNode : Accepted.externalNode)
         }
+        if kind != .linux {
+            for key in ["image", "command", "environment"] where fields.optional(key) != nil {
+                guard let written = fields.key(key) else { continue }
+                throw written.error("'\(key)' does not apply: only a linux node runs a container image of the user's (under docker, in the node's network namespace)",
+                                    accepted: Accepted.node)
+            }
+        }
+        let container = try self.container(fields)
         if kind == .switch {
             for (key, what) in [("gateway", "gateway"), ("routes", "routes"), ("tcp", "TCP")] {
                 guard fields.optional(key) != nil, let written = fields.key(key) else { continue }
@@ -188,7 +200,46 @@ struct TopologyParser {
         if let field = fields.optional("nic") { nic = nicDefaults.overridden(by: try self.nic(field)) }
         return NodeDraft(name: Written(value: entry.name, field: entry.key), kind: kind,
                          gateway: gateway, interfaces: interfaces, congestion: congestion, nic: nic,
-                         routes: routes, capture: capture, serve: serve)
+                         routes: routes, capture: capture, serve: serve, container: container)
+    }
+
+    /// A linux node's `image`, with its `command` and `environment`: what runs in the node's
+    /// network namespace under docker. `command` and `environment` need an `image`.
+    private func container(_ fields: YAMLFields) throws(TopologyError) -> ContainerSpec? {
+        guard let imageField = fields.optional("image") else {
+            for key in ["command", "environment"] where fields.optional(key) != nil {
+                guard let written = fields.key(key) else { continue }
+                throw written.error("'\(key)' needs an image to run in", accepted: "image: together with \(key):")
+            }
+            return nil
+        }
+        let image = try imageField.string(accepted: Accepted.image)
+        guard !image.isEmpty, !image.contains(where: { $0.isWhitespace }) else {
+            throw imageField.error("'\(image)' is not an image reference", accepted: Accepted.image)
+        }
+        var command: ContainerSpec.Command?
+        if let field = fields.optional("command") {
+            if let text = try? field.string(accepted: Accepted.command) {
+                command = .line(text)
+            } else {
+                var words: [String] = []
+                for item in try field.sequence(accepted: Accepted.command) { words.append(try item.string(accepted: Accepted.command)) }
+                guard !words.isEmpty else { throw field.error("an empty command runs nothing", accepted: Accepted.command) }
+                command = .arguments(words)
+            }
+        }
+        var environment: [ContainerSpec.Variable] = []
+        if let field = fields.optional("environment") {
+            for entry in try field.entries(accepted: Accepted.environment) {
+                let name = entry.name
+                guard let first = name.unicodeScalars.first, first == "_" || first.properties.isAlphabetic,
+                      name.unicodeScalars.allSatisfy({ $0.isASCII && ($0 == "_" || $0.properties.isAlphabetic || ("0"..."9").contains($0)) }) else {
+                    throw entry.key.error("'\(name)' is not a variable name", accepted: "letters, digits and _, not starting with a digit")
+                }
+                environment.append(ContainerSpec.Variable(name: name, value: try entry.value.string(accepted: Accepted.environment)))
+            }
+        }
+        return ContainerSpec(image: image, command: command, environment: environment)
     }
 
     /// `serve: true`, `serve: false` or `serve: {port: N}`: the host's HTTP file server.

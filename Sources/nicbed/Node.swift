@@ -26,12 +26,16 @@ struct Node: ParsableCommand {
     @Option(help: "Run the node's NIC as 'smart' or 'conventional', overriding the file.")
     var nic: NICMode?
 
+    @Flag(help: "The node is a container on a docker network: bind every link end on all addresses and find peers by their service names (what `nicbed compose` asks for).")
+    var inContainer = false
+
     func run() throws {
         var model: Topology
         do { model = try Topology.load(path: topology, basePortOverride: basePort) } catch {
             throw Failure(error.description)
         }
         if let nic { model = model.withNICMode(nic) }
+        if inContainer { model = model.inContainers() }
         let directory = runDir.map(RunDirectory.init(path:)) ?? RunDirectory(topologyName: model.name)
         try directory.create()
         LoggingSystem.bootstrap(StreamLogHandler.standardError)
