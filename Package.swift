@@ -42,6 +42,8 @@ let package = Package(
         .target(name: "Testbed", dependencies: [
             "EventLoop", "Wire", "SmartNIC", "NetStack", "Topology", "Apps",
             .product(name: "Logging", package: "swift-log"),
+            // The compose files it writes (`Docker/ComposeFile`).
+            .product(name: "Yams", package: "Yams"),
         ]),
         .executableTarget(name: "nicbed", dependencies: [
             "Testbed", "Topology", "Apps",

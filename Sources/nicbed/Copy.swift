@@ -79,7 +79,7 @@ struct Copy: ParsableCommand {
             throw Failure("\(text): \(error.description)")
         }
         guard node.isOurProcess else {
-            if node.namespace != nil {
+            if node.namespace != nil || node.container != nil {
                 throw Failure("\(name) is a linux node, which has no nicbed disk: copy with its own tools, e.g. `nicbed exec \(name) -- curl -o FILE http://HOST/PATH`")
             }
             throw Failure("\(name) is an external node, which nicbed does not reach into: copy with the guest's own tools")

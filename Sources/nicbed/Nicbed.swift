@@ -20,10 +20,12 @@ struct Nicbed: ParsableCommand {
           nicbed status                         show the running nodes
           nicbed down                           stop them all
 
+        Under docker compose: `nicbed up --docker FILE` (one container per node; the image comes from docker/build-offline), or `nicbed compose FILE -o compose.yaml` for `docker compose -f compose.yaml up`.
+
         Run state (control sockets, logs, captures) lives under $NICBED_RUN_ROOT/<topology name>
         (default /tmp/nicbed/<topology name>).
         """,
         subcommands: [Demo.self, Up.self, Down.self, Status.self, Exec.self, Copy.self, PingAllCommand.self, Stats.self, Link.self,
-                      Capture.self, Logs.self, Graph.self, Node.self]
+                      Capture.self, Logs.self, Graph.self, Compose.self, Node.self, Probe.self, LinuxContainerCommand.self]
     )
 }

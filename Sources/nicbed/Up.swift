@@ -4,7 +4,14 @@ import Testbed
 
 struct Up: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Start every node of a topology, each as its own process, and wait until all are ready.")
+        abstract: "Start every node of a topology, each as its own process (or container), and wait until all are ready.",
+        discussion: """
+          nicbed up topologies/line3.yaml                      one process per node, here
+          nicbed up --docker topologies/line3.yaml             one container per node, by docker compose
+          nicbed up --docker --project copy2 topologies/line3.yaml   a second copy beside the first
+
+        Under docker the nodes run the image named by --image (build it offline with docker/build-offline); a linux node is a container with its own network namespace, and the user's image it names runs in that namespace. Every other command (exec, cp, pingall, stats, link, capture, logs, down) works the same on either.
+        """)
 
     @Argument(help: "The topology file (YAML), e.g. topologies/pair.yaml.")
     var topology: String
@@ -18,9 +25,26 @@ struct Up: ParsableCommand {
     @Option(help: "Run every node's NIC as 'smart' or 'conventional', overriding the file's nic: settings (card memory and header prefix stay).")
     var nic: NICMode?
 
+    @Flag(help: "Run every node as a container of a docker compose project instead of a local process.")
+    var docker = false
+
+    @Option(help: "Under --docker, the image the nodes run (default \(DockerCompose.defaultImage)).")
+    var image: String?
+
+    @Option(help: "Under --docker, the compose project and run name (default: the topology's name); two projects of one topology run side by side.")
+    var project: String?
+
     func run() throws {
+        if !docker, image != nil || project != nil {
+            throw ValidationError("--image and --project are for --docker runs")
+        }
+        if let project, !project.allSatisfy({ ("a"..."z").contains($0) || ("0"..."9").contains($0) || $0 == "-" }) || project.isEmpty || project.count > 24 {
+            throw ValidationError("--project '\(project)' is not a project name: 1 to 24 of a-z, 0-9 and '-'")
+        }
         do {
-            let record = try Orchestrator.up(topologyPath: topology, options: .init(basePort: basePort, capture: capture, nicMode: nic)) { print($0) }
+            let options = Orchestrator.UpOptions(basePort: basePort, capture: capture, nicMode: nic, project: project, image: image)
+            let launcher: any Launcher = docker ? Launchers.docker : Launchers.local
+            let record = try Orchestrator.up(topologyPath: topology, options: options, launcher: launcher) { print($0) }
             print(StatusTable.render(try RunningTopology(directory: RunDirectory(topologyName: record.name))))
             print("\(record.name) is up: \(record.nodes.count) nodes. Try `nicbed exec NODE ping ADDRESS`; stop with `nicbed down \(record.name)`.")
         } catch let error as OrchestratorError {

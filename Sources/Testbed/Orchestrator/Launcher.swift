@@ -47,6 +47,8 @@ public enum NodeState: Sendable, Hashable, CustomStringConvertible {
     case namespace(String, present: Bool)
     /// A node nicbed does not run (kind external).
     case external
+    /// A linux node's container under docker, with docker's word for its state.
+    case container(String, status: String)
 
     public var description: String {
         switch self {
@@ -55,6 +57,7 @@ public enum NodeState: Sendable, Hashable, CustomStringConvertible {
         case .stopped: "stopped"
         case let .namespace(name, present): present ? "netns \(name)" : "netns gone"
         case .external: "not started by nicbed"
+        case let .container(name, status): status == "running" ? "container \(name)" : "container \(name) \(status)"
         }
     }
 }
@@ -62,12 +65,14 @@ public enum NodeState: Sendable, Hashable, CustomStringConvertible {
 /// The launchers a run record can name.
 public enum Launchers {
     public static let local = LocalProcesses()
+    public static let docker = DockerCompose()
 
     /// The launcher that started a recorded run; records written before launchers were named
     /// were all local.
     public static func named(_ name: String?) throws(OrchestratorError) -> any Launcher {
         switch name ?? local.name {
         case local.name: return local
+        case docker.name: return docker
         case let other: throw OrchestratorError("the run was started by a launcher this nicbed does not know: '\(other)'")
         }
     }

@@ -10,10 +10,17 @@ public enum Orchestrator {
         /// Runs every node's NIC in this mode, whatever the file says (to compare the two).
         public var nicMode: NICMode?
         public var readyTimeoutSeconds = 15.0
-        public init(basePort: UInt16? = nil, capture: Bool = false, nicMode: NICMode? = nil) {
+        /// Under docker: the compose project (and run) name, the topology's name unless set, so
+        /// that two copies of one topology run side by side; and the image the nodes run.
+        public var project: String?
+        public var image = DockerCompose.defaultImage
+        public init(basePort: UInt16? = nil, capture: Bool = false, nicMode: NICMode? = nil,
+                    project: String? = nil, image: String? = nil) {
             self.basePort = basePort
             self.capture = capture
             self.nicMode = nicMode
+            self.project = project
+            if let image { self.image = image }
         }
     }
 
@@ -25,12 +32,13 @@ public enum Orchestrator {
         do { topology = try Topology.load(path: topologyPath, basePortOverride: options.basePort) } catch {
             throw OrchestratorError(error.description)
         }
-        let run = RunDirectory(topologyName: topology.name)
+        let run = RunDirectory(topologyName: options.project ?? topology.name)
         if let existing = try run.readRecord() {
             let previous = try Launchers.named(existing.launcher)
             let alive: Set<NodeState> = [.running, .notAnswering]
             if existing.nodes.contains(where: { alive.contains(previous.state(of: $0)) }) {
-                throw OrchestratorError("topology '\(topology.name)' is already up (run directory \(run.path)); `nicbed down \(topology.name)` stops it")
+                let name = existing.name
+                throw OrchestratorError("topology '\(name)' is already up (run directory \(run.path)); `nicbed down \(name)` stops it")
             }
             // Its nodes are gone (a crash, a reboot): what is left of it goes too.
             try? previous.stop(existing, in: run, print: { _ in })

@@ -69,6 +69,11 @@ public struct RunRecord: Codable, Sendable, Equatable {
         /// The interfaces of a node that answers no control socket (linux, external), as
         /// `status` shows them.
         public var interfaces: [NodeStatus.InterfaceStatus]?
+        /// Under docker: the node's container, its address on the underlay network, and the
+        /// user's container in a linux node's namespace (`image:`).
+        public var container: String?
+        public var address: String?
+        public var appContainer: String?
 
         /// Whether the node is one of our processes, with a control socket.
         public var isOurProcess: Bool { pid > 0 }

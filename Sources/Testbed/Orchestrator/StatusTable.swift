@@ -18,6 +18,20 @@ public enum StatusTable {
                 rows[rows.count - 1] += [interface.name, interface.address, interface.mac, interface.underlay, interface.peer]
             }
         }
+        var table = layout(rows)
+        // Under docker: which container is which node, and where it is on the docker network.
+        let containers = running.record.nodes.filter { $0.container != nil }
+        if !containers.isEmpty {
+            var rows = [["NODE", "CONTAINER", "ADDRESS", "APP CONTAINER"]]
+            for node in containers {
+                rows.append([node.name, node.container ?? "-", node.address ?? "-", node.appContainer ?? "-"])
+            }
+            table += "\n\n" + layout(rows)
+        }
+        return table
+    }
+
+    private static func layout(_ rows: [[String]]) -> String {
         let widths = (0..<rows[0].count).map { column in rows.map { $0[column].count }.max() ?? 0 }
         return rows.map { row in
             zip(row, widths).map { $0.padding(toLength: $1, withPad: " ", startingAt: 0) }.joined(separator: "  ")

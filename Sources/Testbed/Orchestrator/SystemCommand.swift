@@ -12,6 +12,7 @@ enum SystemCommand {
     /// The program's full path, looked up in PATH and the sbin directories (root's tools live
     /// there, and a user's PATH often lacks them).
     static func locate(_ program: String) -> String? {
+        if program.contains("/") { return FileManager.default.isExecutableFile(atPath: program) ? program : nil }
         let path = ProcessInfo.processInfo.environment["PATH"] ?? ""
         let directories = path.split(separator: ":").map(String.init) + ["/usr/sbin", "/sbin", "/usr/bin", "/bin"]
         return directories.map { "\($0)/\(program)" }.first { FileManager.default.isExecutableFile(atPath: $0) }
