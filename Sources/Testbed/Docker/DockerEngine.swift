@@ -10,7 +10,7 @@ struct DockerEngine {
     /// Checks that docker is installed, its engine answers and a compose is there, saying in
     /// one line which of them is missing.
     static func find() throws(OrchestratorError) -> DockerEngine {
-        guard let docker = SystemCommand.locate("docker") else {
+        guard let docker = SystemCommand.locateInPath("docker") else {
             throw OrchestratorError("docker is not installed (no `docker` on PATH): apt-get install docker.io docker-compose")
         }
         let info = try SystemCommand.run([docker, "info", "--format", "{{.ServerVersion}}"])
@@ -22,7 +22,7 @@ struct DockerEngine {
         if let v2 = try? SystemCommand.run([docker, "compose", "version"]), v2.status == 0 {
             return DockerEngine(docker: docker, compose: [docker, "compose"])
         }
-        guard let v1 = SystemCommand.locate("docker-compose") else {
+        guard let v1 = SystemCommand.locateInPath("docker-compose") else {
             throw OrchestratorError("docker compose is not installed (neither `docker compose` nor `docker-compose`): apt-get install docker-compose")
         }
         return DockerEngine(docker: docker, compose: [v1])
@@ -31,11 +31,11 @@ struct DockerEngine {
     /// For the commands that act on a run already up: docker itself, without asking the engine
     /// first (each command says what went wrong if it is gone).
     static func cli() throws(OrchestratorError) -> DockerEngine {
-        guard let docker = SystemCommand.locate("docker") else {
+        guard let docker = SystemCommand.locateInPath("docker") else {
             throw OrchestratorError("docker is not installed (no `docker` on PATH), and this run was started under docker")
         }
         let v2 = (try? SystemCommand.run([docker, "compose", "version"]))?.status == 0
-        return DockerEngine(docker: docker, compose: v2 ? [docker, "compose"] : [SystemCommand.locate("docker-compose") ?? "docker-compose"])
+        return DockerEngine(docker: docker, compose: v2 ? [docker, "compose"] : [SystemCommand.locateInPath("docker-compose") ?? "docker-compose"])
     }
 
     func run(_ arguments: [String]) throws(OrchestratorError) -> SystemCommand.Result {

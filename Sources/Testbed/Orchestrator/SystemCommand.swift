@@ -18,6 +18,13 @@ enum SystemCommand {
         return directories.map { "\($0)/\(program)" }.first { FileManager.default.isExecutableFile(atPath: $0) }
     }
 
+    /// In PATH only: the user's choice of a program that users install themselves (docker),
+    /// the first one on PATH as a shell would find it.
+    static func locateInPath(_ program: String) -> String? {
+        let path = ProcessInfo.processInfo.environment["PATH"] ?? ""
+        return path.split(separator: ":").map { "\($0)/\(program)" }.first { FileManager.default.isExecutableFile(atPath: $0) }
+    }
+
     static func run(_ arguments: [String]) throws(OrchestratorError) -> Result {
         guard let program = arguments.first, let path = locate(program) else {
             throw OrchestratorError("'\(arguments.first ?? "")' is not installed (looked in PATH, /usr/sbin and /sbin)")
