@@ -11,7 +11,7 @@ import Glibc
 @Suite("topologies under docker compose", .serialized)
 struct TopologiesUnderDocker {
     @Test("comes up healthy, pingall reaches every host, down leaves nothing", .enabled(if: Docker.canRun, "\(Docker.missing ?? "")"),
-          arguments: ["line3", "star", "leaf-spine"])
+          arguments: ["line3", "star", "leaf-spine", "linux-behind-router"])
     func everyTopology(name: String) throws {
         let docker = try DockerRun(name)
         defer { docker.finish() }
