@@ -80,22 +80,11 @@ struct TopologiesUnderDocker {
         print("line3 under docker: replies again \(String(format: "%.1f", Date().timeIntervalSince(restarted))) s after `docker restart r1`")
         _ = try? pinging.wait(seconds: 30)
 
-        // Now r1 comes back at another address: a container takes the old one while r1 is down
-        // (docker gives a new container the lowest free address; a restarted one asks for its
-        // old address, and gets another when that is taken).
-        let old = try Docker.address(of: docker.container("r1"))
+        // Now r1 comes back at another address: a container takes the old one while r1 is down.
         let before = try run.stats("h1").port("h1:eth0").peerChanges
-        #expect(try Docker.run("stop", "-t", "1", docker.container("r1")).status == 0)
-        let squatter = "\(docker.project)-squatter"
-        let network = "\(docker.project)_underlay"
-        #expect(try Docker.run("run", "-d", "--rm", "--name", squatter, "--network", network,
-                               Docker.userImage, "sleep", "120").status == 0)
+        let (old, new, squatter) = try Self.restartAtANewAddress(docker, node: "r1")
         defer { _ = try? Docker.run("rm", "-f", squatter) }
-        try #require(try Docker.address(of: squatter) == old, "the squatter did not get r1's address \(old)")
-        #expect(try Docker.run("start", docker.container("r1")).status == 0)
         let moved = Date()
-        let new = try Docker.address(of: docker.container("r1"))
-        #expect(new != old && !new.isEmpty, "r1 was at \(old) and is at \(new)")
         #expect(try replies(within: 10), "no reply within 10 s of r1 moving from \(old) to \(new)")
         print("line3 under docker: replies again \(String(format: "%.1f", Date().timeIntervalSince(moved))) s after r1 moved \(old) -> \(new)")
         // h1 and h2 looked r1 up again and moved their ports' peer after it.
@@ -103,6 +92,44 @@ struct TopologiesUnderDocker {
         #expect(try run.stats("h2").port("h2:eth0").peerChanges >= 2)
         let status = try run.nicbed("status")
         #expect(status.output.contains("r1=\(new):"), "\(status.output)")
+    }
+
+    /// Stops `node`'s container, lets another container take its address (docker gives a new
+    /// container the lowest free one; a restarted one asks for its old address and gets
+    /// another when that is taken), and starts it again. Returns both addresses and the
+    /// squatter, which the caller removes.
+    static func restartAtANewAddress(_ docker: DockerRun, node: String) throws -> (old: String, new: String, squatter: String) {
+        let old = try Docker.address(of: docker.container(node))
+        #expect(try Docker.run("stop", "-t", "1", docker.container(node)).status == 0)
+        let squatter = "\(docker.project)-squatter"
+        #expect(try Docker.run("run", "-d", "--rm", "--name", squatter, "--network", "\(docker.project)_underlay",
+                               Docker.userImage, "sleep", "120").status == 0)
+        try #require(try Docker.address(of: squatter) == old, "the squatter did not get \(node)'s address \(old)")
+        #expect(try Docker.run("start", docker.container(node)).status == 0)
+        let new = try Docker.address(of: docker.container(node))
+        try #require(new != old && !new.isEmpty, "\(node) was at \(old) and is at \(new)")
+        return (old, new, squatter)
+    }
+
+    @Test(.enabled(if: Docker.canRun, "\(Docker.missing ?? "")"))
+    func aLinuxNodeFollowsARouterThatMoved() throws {
+        let docker = try DockerRun("linux-behind-router")
+        defer { docker.finish() }
+        try #require(docker.up.status == 0, "up: \(docker.up.output) \(docker.up.error)")
+        let run = docker.run
+        // iputils' ping from our image: l1 has no image of its own.
+        func replies(within seconds: Double) throws -> Bool {
+            try Deadline.waitUntil(seconds: seconds, pollingEvery: 0.1) {
+                try run.nicbed("exec", "l1", "--", "ping", "-c", "1", "-W", "1", "10.0.1.1", seconds: 10).status == 0
+            }
+        }
+        #expect(try replies(within: 5))
+        let (old, new, squatter) = try Self.restartAtANewAddress(docker, node: "r1")
+        defer { _ = try? Docker.run("rm", "-f", squatter) }
+        #expect(try replies(within: 10), "l1 got no reply within 10 s of r1 moving from \(old) to \(new)")
+        // The container moved its VXLAN device's remote after r1.
+        let log = try Docker.run("logs", docker.container("l1"))
+        #expect((log.output + log.error).contains("eth0: peer r1 moved to \(new)"), "\(log.output) \(log.error)")
     }
 
     @Test(.enabled(if: Docker.canRun, "\(Docker.missing ?? "")"))
