@@ -1,3 +1,5 @@
+import Foundation
+
 /// Byte counts as people write them: `50M`, `256MiB`, `1G`, `1500`. Decimal suffixes (k, M, G)
 /// are powers of 1000, binary ones (KiB, MiB, GiB) powers of 1024.
 enum ByteCount {
@@ -24,4 +26,3 @@ enum ByteCount {
         return String(format: "%.1f Mbit/s", Double(bytes) * 8 / seconds / 1e6)
     }
 }
-import Foundation

@@ -125,21 +125,13 @@ public struct DockerCompose: Launcher {
 
     public func control(_ request: ControlRequest, on node: RunRecord.Node, timeout: Double?,
                         onResponse: (ControlResponse) -> Void) throws(OrchestratorError) -> Int32 {
-        guard node.isOurProcess else {
-            throw OrchestratorError("\(node.name) is a \(node.kind) node: no nicbed process runs it, so it has no control socket")
-        }
-        do { return try ControlClient.send(request, to: node.socket, timeout: timeout, onResponse: onResponse) } catch {
-            throw OrchestratorError("\(node.name): \(error.description)")
-        }
+        try controlBySocket(request, on: node, timeout: timeout, onResponse: onResponse)
     }
 
     public func exec(_ arguments: [String], on node: RunRecord.Node, terminal: Bool,
                      output: (String) -> Void, error: (String) -> Void) throws(OrchestratorError) -> Int32 {
         if node.isOurProcess {
-            return try control(ControlRequest(command: .exec, arguments: arguments), on: node, timeout: nil) { response in
-                if let line = response.output { output(line) }
-                if let line = response.error { error(line) }
-            }
+            return try execBySocket(arguments, on: node, output: output, error: error)
         }
         guard let container = node.appContainer ?? node.container else {
             throw OrchestratorError("\(node.name) has no container")
@@ -177,14 +169,5 @@ public struct DockerCompose: Launcher {
             throw OrchestratorError("compose down (status \(down.status): \(down.error.split(separator: "\n").last ?? "")) left \(left.joined(separator: ", ")); `nicbed down \(record.name)` tries again")
         }
         for node in record.nodes where node.isOurProcess { unlink(node.socket) }
-    }
-}
-
-/// The calling process becomes another program, keeping its terminal (an interactive shell).
-enum ReplaceProcess {
-    static func with(_ command: [String]) throws(OrchestratorError) -> Never {
-        var pointers = command.map { strdup($0) } + [nil]
-        execv(command[0], &pointers)
-        throw OrchestratorError("cannot run \(command[0]): \(String(cString: strerror(errno)))")
     }
 }

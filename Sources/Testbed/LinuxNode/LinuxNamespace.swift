@@ -139,8 +139,6 @@ public enum NamespaceExec {
         guard let ip = SystemCommand.locate("ip") else {
             throw OrchestratorError("`ip` (iproute2) is not installed: apt-get install iproute2")
         }
-        var pointers = LinuxNamespace.execArguments(namespace: namespace, command: command).map { strdup($0) } + [nil]
-        execv(ip, &pointers)
-        throw OrchestratorError("cannot run \(ip): \(String(cString: strerror(errno)))")
+        try ReplaceProcess.with([ip] + LinuxNamespace.execArguments(namespace: namespace, command: command).dropFirst())
     }
 }

@@ -36,6 +36,29 @@ public protocol Launcher: Sendable {
     func stop(_ record: RunRecord, in run: RunDirectory, print: (String) -> Void) throws(OrchestratorError)
 }
 
+/// For launchers whose nodes of ours answer on a control socket in the run directory (local
+/// processes, and containers, which have the run directory mounted at the same path).
+extension Launcher {
+    func controlBySocket(_ request: ControlRequest, on node: RunRecord.Node, timeout: Double?,
+                         onResponse: (ControlResponse) -> Void) throws(OrchestratorError) -> Int32 {
+        guard node.isOurProcess else {
+            throw OrchestratorError("\(node.name) is a \(node.kind) node: no nicbed process runs it, so it has no control socket")
+        }
+        do { return try ControlClient.send(request, to: node.socket, timeout: timeout, onResponse: onResponse) } catch {
+            throw OrchestratorError("\(node.name): \(error.description)")
+        }
+    }
+
+    /// One of our node commands, its lines streaming through the handlers.
+    func execBySocket(_ arguments: [String], on node: RunRecord.Node,
+                      output: (String) -> Void, error: (String) -> Void) throws(OrchestratorError) -> Int32 {
+        try controlBySocket(ControlRequest(command: .exec, arguments: arguments), on: node, timeout: nil) { response in
+            if let line = response.output { output(line) }
+            if let line = response.error { error(line) }
+        }
+    }
+}
+
 /// What a launcher can say of one node without asking it anything else.
 public enum NodeState: Sendable, Hashable, CustomStringConvertible {
     /// Its process answers on its control channel.

@@ -155,12 +155,7 @@ public struct LocalProcesses: Launcher {
 
     public func control(_ request: ControlRequest, on node: RunRecord.Node, timeout: Double?,
                         onResponse: (ControlResponse) -> Void) throws(OrchestratorError) -> Int32 {
-        guard node.isOurProcess else {
-            throw OrchestratorError("\(node.name) is a \(node.kind) node: no nicbed process runs it, so it has no control socket")
-        }
-        do { return try ControlClient.send(request, to: node.socket, timeout: timeout, onResponse: onResponse) } catch {
-            throw OrchestratorError("\(node.name): \(error.description)")
-        }
+        try controlBySocket(request, on: node, timeout: timeout, onResponse: onResponse)
     }
 
     public func exec(_ arguments: [String], on node: RunRecord.Node, terminal: Bool,
@@ -181,10 +176,7 @@ public struct LocalProcesses: Launcher {
         guard node.isOurProcess else {
             throw OrchestratorError("\(node.name) is an external node: nicbed cannot run commands in it")
         }
-        return try control(ControlRequest(command: .exec, arguments: arguments), on: node, timeout: nil) { response in
-            if let line = response.output { output(line) }
-            if let line = response.error { error(line) }
-        }
+        return try execBySocket(arguments, on: node, output: output, error: error)
     }
 
     /// The node's log file in the run directory (it stays there after `down`).

@@ -35,4 +35,11 @@ enum ProcessControl {
     }
 }
 
-import Foundation
+/// The calling process becomes another program, keeping its terminal (an interactive shell).
+enum ReplaceProcess {
+    static func with(_ command: [String]) throws(OrchestratorError) -> Never {
+        var pointers = command.map { strdup($0) } + [nil]
+        execv(command[0], &pointers)
+        throw OrchestratorError("cannot run \(command[0]): \(String(cString: strerror(errno)))")
+    }
+}

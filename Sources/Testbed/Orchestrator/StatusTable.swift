@@ -1,3 +1,5 @@
+import Foundation
+
 /// The table `up` and `status` print: one row per interface, with the node's state.
 public enum StatusTable {
     public static func render(_ running: RunningTopology) -> String {
@@ -47,4 +49,3 @@ extension String {
         return text
     }
 }
-import Foundation
