@@ -45,8 +45,14 @@ let package = Package(
             // The compose files it writes (`Docker/ComposeFile`).
             .product(name: "Yams", package: "Yams"),
         ]),
+        // Scenario files and their runner: distributed integration tests against a running
+        // topology, through the nicbed commands a user would type.
+        .target(name: "Scenarios", dependencies: [
+            "Testbed", "Topology", "Wire",
+            .product(name: "Yams", package: "Yams"),
+        ]),
         .executableTarget(name: "nicbed", dependencies: [
-            "Testbed", "Topology", "Apps",
+            "Testbed", "Topology", "Apps", "Scenarios",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
         ]),

@@ -1,4 +1,5 @@
-/// A mistake in a topology file, placed precisely enough for an editor to jump to it.
+/// A mistake in a topology file (or in a scenario, which is read the same way), placed
+/// precisely enough for an editor to jump to it.
 ///
 /// `field` is a dotted path from the document root, e.g. `nodes.h1.interfaces.eth0.address`;
 /// sequence items are written `links[k]` with k 1-based, so `links[k]` is link id k.

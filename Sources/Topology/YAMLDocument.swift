@@ -1,11 +1,11 @@
 import Yams
 
 /// Turns text into a YAML tree, translating Yams' errors into `TopologyError`s.
-enum YAMLDocument {
+public enum YAMLDocument {
     static let syntaxAccepted = "YAML block or flow mappings and sequences, as in topologies/pair.yaml"
 
     /// The root node, or nil for a file with no document in it.
-    static func compose(_ text: String, file: String) throws(TopologyError) -> Yams.Node? {
+    public static func compose(_ text: String, file: String) throws(TopologyError) -> Yams.Node? {
         do {
             return try Yams.compose(yaml: text)
         } catch let error as YamlError {

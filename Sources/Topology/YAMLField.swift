@@ -1,38 +1,45 @@
 import Yams
 
 /// A YAML node with its field path and file, so that any check made on it can produce an
-/// error that points back at it; the parser never handles a bare `Yams.Node`.
-struct YAMLField {
-    let node: Yams.Node
-    let path: String
-    let file: String
+/// error that points back at it; the parsers (topologies, scenarios) never handle a bare
+/// `Yams.Node`.
+public struct YAMLField {
+    public let node: Yams.Node
+    public let path: String
+    public let file: String
 
-    func error(_ message: String) -> TopologyError {
+    public init(node: Yams.Node, path: String, file: String) {
+        self.node = node
+        self.path = path
+        self.file = file
+    }
+
+    public func error(_ message: String) -> TopologyError {
         TopologyError(file: file, line: node.mark?.line ?? 0, column: node.mark?.column ?? 0,
                       field: path, message: message)
     }
 
     /// `problem; accepted: accepted` — the shape every message has, so none forgets the
     /// second half.
-    func error(_ problem: String, accepted: String) -> TopologyError {
+    public func error(_ problem: String, accepted: String) -> TopologyError {
         error("\(problem); accepted: \(accepted)")
     }
 
-    func wrongType(accepted: String) -> TopologyError {
+    public func wrongType(accepted: String) -> TopologyError {
         error("got \(summary)", accepted: accepted)
     }
 
-    func child(_ name: String, _ node: Yams.Node) -> YAMLField {
+    public func child(_ name: String, _ node: Yams.Node) -> YAMLField {
         YAMLField(node: node, path: path.isEmpty ? name : "\(path).\(name)", file: file)
     }
 
     /// Paths count sequence items from 1, so `links[k]` is link id k.
-    func item(_ index: Int, _ node: Yams.Node) -> YAMLField {
+    public func item(_ index: Int, _ node: Yams.Node) -> YAMLField {
         YAMLField(node: node, path: "\(path)[\(index + 1)]", file: file)
     }
 
     /// An empty value (`key:`), `~` or `null`, written without quotes.
-    var isNull: Bool {
+    public var isNull: Bool {
         guard case .scalar(let scalar) = node, scalar.style == .plain || scalar.style == .any else {
             return false
         }
@@ -40,7 +47,7 @@ struct YAMLField {
     }
 
     /// The node described in a few words, for "got …".
-    var summary: String {
+    public var summary: String {
         switch node {
         case .scalar(let scalar):
             if isNull { return "nothing" }
@@ -52,12 +59,12 @@ struct YAMLField {
         }
     }
 
-    func string(accepted: String) throws(TopologyError) -> String {
+    public func string(accepted: String) throws(TopologyError) -> String {
         guard case .scalar(let scalar) = node, !isNull else { throw wrongType(accepted: accepted) }
         return scalar.string
     }
 
-    func sequence(accepted: String) throws(TopologyError) -> [YAMLField] {
+    public func sequence(accepted: String) throws(TopologyError) -> [YAMLField] {
         guard case .sequence(let sequence) = node else { throw wrongType(accepted: accepted) }
         return sequence.enumerated().map { item($0.offset, $0.element) }
     }
@@ -65,7 +72,7 @@ struct YAMLField {
     /// A mapping whose keys are fixed field names; any other key is refused at the key,
     /// naming the keys that are accepted, because a misspelt optional field would otherwise
     /// be silently ignored.
-    func fields(accepting names: [String], accepted: String) throws(TopologyError) -> YAMLFields {
+    public func fields(accepting names: [String], accepted: String) throws(TopologyError) -> YAMLFields {
         let entries = try self.entries(accepted: accepted)
         for entry in entries where !names.contains(entry.name) {
             throw entry.key.error("unknown key '\(entry.name)'",
@@ -75,7 +82,7 @@ struct YAMLField {
     }
 
     /// A mapping whose keys are names the user chooses (nodes, interfaces), in file order.
-    func entries(accepted: String) throws(TopologyError) -> [YAMLEntry] {
+    public func entries(accepted: String) throws(TopologyError) -> [YAMLEntry] {
         guard case .mapping(let mapping) = node else { throw wrongType(accepted: accepted) }
         var entries: [YAMLEntry] = []
         for (key, value) in mapping {
@@ -99,19 +106,19 @@ struct YAMLField {
 
 /// One `key: value` pair; both halves carry the same path, so an error can point at
 /// whichever half is wrong.
-struct YAMLEntry {
-    let name: String
-    let key: YAMLField
-    let value: YAMLField
+public struct YAMLEntry {
+    public let name: String
+    public let key: YAMLField
+    public let value: YAMLField
 }
 
 /// The fields of a mapping, looked up by name.
-struct YAMLFields {
-    let field: YAMLField
-    let entries: [YAMLEntry]
+public struct YAMLFields {
+    public let field: YAMLField
+    public let entries: [YAMLEntry]
 
     /// Nil when absent or empty: `gateway:` with nothing after it means no gateway.
-    func optional(_ name: String) -> YAMLField? {
+    public func optional(_ name: String) -> YAMLField? {
         guard let entry = entries.first(where: { $0.name == name }), !entry.value.isNull else {
             return nil
         }
@@ -119,11 +126,11 @@ struct YAMLFields {
     }
 
     /// The key itself, to point at a field whose presence is the mistake.
-    func key(_ name: String) -> YAMLField? {
+    public func key(_ name: String) -> YAMLField? {
         entries.first { $0.name == name }?.key
     }
 
-    func required(_ name: String, accepted: String) throws(TopologyError) -> YAMLField {
+    public func required(_ name: String, accepted: String) throws(TopologyError) -> YAMLField {
         guard let entry = entries.first(where: { $0.name == name }) else {
             // Nothing to point at but the mapping that lacks it.
             let missing = YAMLField(node: field.node, path: field.child(name, field.node).path,

@@ -158,6 +158,11 @@ public struct DockerCompose: Launcher {
         return result.output + result.error
     }
 
+    public func crash(_ node: RunRecord.Node) throws(OrchestratorError) {
+        guard let container = node.container else { throw OrchestratorError("\(node.name) has no container") }
+        try DockerEngine.cli().must(["kill", container])
+    }
+
     /// `compose down -v`: the containers, the network and any volume go; the run directory
     /// (logs of captures, the hosts' disks) stays, as after a local run.
     public func stop(_ record: RunRecord, in run: RunDirectory, print: (String) -> Void) throws(OrchestratorError) {

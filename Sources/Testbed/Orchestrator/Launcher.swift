@@ -31,6 +31,10 @@ public protocol Launcher: Sendable {
     /// What the node has logged so far (a linux or external node logs nothing of ours).
     func log(of node: RunRecord.Node, in run: RunDirectory) throws(OrchestratorError) -> String
 
+    /// Kills one node at once, as a crash would (SIGKILL, `docker kill`): the fault a scenario's
+    /// `kill` step injects. The rest of the run goes on.
+    func crash(_ node: RunRecord.Node) throws(OrchestratorError)
+
     /// Stops every node of the run and removes what `start` made (processes, namespaces,
     /// devices). Logs and captures stay.
     func stop(_ record: RunRecord, in run: RunDirectory, print: (String) -> Void) throws(OrchestratorError)

@@ -188,6 +188,15 @@ public struct LocalProcesses: Launcher {
         return String(decoding: data, as: UTF8.self)
     }
 
+    public func crash(_ node: RunRecord.Node) throws(OrchestratorError) {
+        guard node.isOurProcess else {
+            throw OrchestratorError("\(node.name) is a \(node.kind) node, not a process of ours: end its programs with `nicbed exec \(node.name) -- kill …`")
+        }
+        guard ProcessControl.isAlive(node.pid) else { throw OrchestratorError("\(node.name) (pid \(node.pid)) is not running") }
+        Glibc.kill(node.pid, SIGKILL)
+        _ = ProcessControl.waitForExit(node.pid, seconds: 5)
+    }
+
     /// Politely over the control socket, then by signal; then the namespaces and their devices.
     public func stop(_ record: RunRecord, in run: RunDirectory, print: (String) -> Void) throws(OrchestratorError) {
         let namespaces = record.nodes.compactMap(\.namespace)

@@ -79,6 +79,8 @@ public struct RunningTopology: Sendable {
         return Collected(status: status, output: output, errors: errors)
     }
 
+    public func crash(_ node: RunRecord.Node) throws(OrchestratorError) { try launcher.crash(node) }
+
     /// Stops every node through the launcher and forgets the run (logs and captures stay).
     public func stop(print: (String) -> Void) throws(OrchestratorError) {
         try launcher.stop(record, in: directory, print: print)

@@ -1,0 +1,109 @@
+/// A distributed integration test as written in a scenario file: a topology, and steps run in
+/// order against it while it runs. Each step has a deadline, and each expectation a bound that
+/// the report compares with what was measured.
+public struct Scenario: Sendable {
+    public var name: String
+    /// Where the scenario was read from; its `topology:` path is relative to its folder.
+    public var file: String
+    /// The topology file, absolute.
+    public var topology: String
+    public var steps: [Step]
+}
+
+/// One step, where it was written, and how long it may take.
+public struct Step: Sendable {
+    public var action: Action
+    /// 1-based, in file order: the report names steps by it.
+    public var number: Int
+    /// `file:line:column` of the step, for the report.
+    public var location: String
+    public var timeout: Duration
+    /// A name under which the step runs in the background (`copy`, `run`, `start`), for a later
+    /// `await` or `stop`; nil runs it to its end before the next step.
+    public var background: String?
+
+    public enum Action: Sendable {
+        case ping(Ping)
+        case pingAll(PingAll)
+        case copy(Copy)
+        case run(Run)
+        case link(Link)
+        case wait(Duration)
+        case kill(node: String)
+        case expect(Expectation)
+        case await(name: String)
+        case stop(name: String)
+    }
+
+    /// `ping: {from, to, count, loss, rtt}`: loss and the average round trip at most these.
+    public struct Ping: Sendable {
+        public var from: String
+        /// A node (pinged at its first interface's address) or an IPv4 address.
+        public var to: String
+        public var count: Int
+        public var interval: Duration
+        public var maximumLoss: Double
+        public var maximumRTT: Duration?
+    }
+
+    public struct PingAll: Sendable {
+        public var count: Int
+        public var maximumLoss: Double
+    }
+
+    /// `copy: {from, to, size | file, goodput}`: a file made of seeded random bytes (or one
+    /// given) put on `from`'s disk, copied to `to` over the emulated network, its SHA-256 the
+    /// same at both ends, at `goodput` or faster.
+    public struct Copy: Sendable {
+        public var from: String
+        public var to: String
+        public enum Source: Sendable { case generated(bytes: Int), file(String) }
+        public var source: Source
+        public var minimumGoodput: Int?
+    }
+
+    /// `run: {node, command, exit, output}`: any command on a node (`nicbed exec`).
+    public struct Run: Sendable {
+        public var node: String
+        public var command: [String]
+        public var exit: Int32
+        /// A regular expression its output (standard output and error) must match.
+        public var output: String?
+    }
+
+    /// `link: {end, set | down | up}`.
+    public struct Link: Sendable {
+        public var end: String
+        public enum Change: Sendable {
+            /// FIELD VALUE pairs, as `nicbed link set` takes them.
+            case set([(String, String)])
+            /// Down, and back up after the duration (nil: stays down).
+            case down(Duration?)
+            case up
+        }
+        public var change: Change
+    }
+
+    /// `expect: {node, counter, equals | at_least | at_most}` on `stats --json`.
+    public struct Expectation: Sendable {
+        public var node: String
+        public var counter: String
+        public enum Bound: Sendable { case equals(Int), atLeast(Int), atMost(Int) }
+        public var bound: Bound
+    }
+
+    public var kind: String {
+        switch action {
+        case .ping: "ping"
+        case .pingAll: "pingall"
+        case .copy: "copy"
+        case .run: "run"
+        case .link: "link"
+        case .wait: "wait"
+        case .kill: "kill"
+        case .expect: "expect"
+        case .await: "await"
+        case .stop: "stop"
+        }
+    }
+}

@@ -1,0 +1,298 @@
+import Foundation
+import Topology
+import Wire
+import Yams
+
+/// Reads a scenario file, checking everything that can be checked before anything starts: the
+/// fields and their values, the topology it names (loaded and checked too), the nodes and
+/// link ends each step names, and the background names `await` and `stop` refer to. Every
+/// mistake is a `TopologyError` at the file, line and column of the value.
+public enum ScenarioParser {
+    enum Accepted {
+        static let root = "a mapping with keys name, topology and steps"
+        static let name = "1 to 64 of a-z, 0-9, '-' and '_'"
+        static let topology = "the path of a topology file, relative to the scenario's folder"
+        static let steps = "a sequence of steps, each a mapping with one key: \(kinds.joined(separator: ", "))"
+        static let kinds = ["ping", "pingall", "copy", "run", "link", "wait", "kill", "expect", "await", "stop"]
+        static let node = "the name of a node of the topology"
+        static let end = "NODE:IFACE of the topology, e.g. r1:eth1"
+        static let count = "an integer from 1 to 100000"
+        static let duration = "a duration such as 500ms, 3s or 1.5s"
+        static let percentage = "a percentage such as 0%, 5% or 0.5%"
+        static let size = "a byte size such as 64MiB, 1G or 1500"
+        static let rate = "a bit rate such as 10Mbit or 1Gbit"
+        static let background = "a name for the step in the background, 1 to 32 of a-z, 0-9, '-' and '_'"
+        static let command = "a string (split at spaces) or a sequence of strings"
+        static let bound = "exactly one of equals, at_least, at_most, with an integer"
+    }
+
+    public static func load(path: String) throws(TopologyError) -> Scenario {
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw TopologyError(file: path, line: 0, column: 0, field: "", message: "cannot be read: no such file, or not readable")
+        }
+        return try parse(String(decoding: data, as: UTF8.self), file: path)
+    }
+
+    public static func parse(_ text: String, file: String) throws(TopologyError) -> Scenario {
+        guard let root = try YAMLDocument.compose(text, file: file) else {
+            throw TopologyError(file: file, line: 0, column: 0, field: "", message: "is empty; accepted: \(Accepted.root)")
+        }
+        let fields = try YAMLField(node: root, path: "", file: file).fields(accepting: ["name", "topology", "steps"], accepted: Accepted.root)
+        let nameField = try fields.required("name", accepted: Accepted.name)
+        let name = try nameField.string(accepted: Accepted.name)
+        guard (1...64).contains(name.count), name.allSatisfy({ $0.isASCII && ($0.isLowercase || $0.isNumber || $0 == "-" || $0 == "_") }) else {
+            throw nameField.error("'\(name)' is not a scenario name", accepted: Accepted.name)
+        }
+        let topologyField = try fields.required("topology", accepted: Accepted.topology)
+        let written = try topologyField.string(accepted: Accepted.topology)
+        let folder = URL(fileURLWithPath: file).deletingLastPathComponent()
+        let topologyPath = written.hasPrefix("/") ? written : folder.appendingPathComponent(written).standardizedFileURL.path
+        guard FileManager.default.fileExists(atPath: topologyPath) else {
+            throw topologyField.error("no topology file at \(topologyPath)", accepted: Accepted.topology)
+        }
+        let topology = try Topology.load(path: topologyPath)
+        var context = Context(topology: topology)
+        var steps: [Step] = []
+        for (index, item) in try fields.required("steps", accepted: Accepted.steps).sequence(accepted: Accepted.steps).enumerated() {
+            steps.append(try context.step(item, number: index + 1))
+        }
+        guard !steps.isEmpty else {
+            throw try fields.required("steps", accepted: Accepted.steps).error("no steps", accepted: Accepted.steps)
+        }
+        return Scenario(name: name, file: file, topology: topologyPath, steps: steps)
+    }
+
+    /// What the steps so far have declared: the names running in the background.
+    struct Context {
+        let topology: Topology
+        var background: [String: Int] = [:]
+
+        mutating func step(_ item: YAMLField, number: Int) throws(TopologyError) -> Step {
+            let entries = try item.entries(accepted: Accepted.steps)
+            guard entries.count == 1, let entry = entries.first else {
+                throw item.error("a step has exactly one key, its kind (got \(entries.count))", accepted: Accepted.steps)
+            }
+            guard Accepted.kinds.contains(entry.name) else {
+                throw entry.key.error("unknown step '\(entry.name)'", accepted: Accepted.kinds.joined(separator: ", "))
+            }
+            let location = "\(item.file):\(entry.key.node.mark?.line ?? 0):\(entry.key.node.mark?.column ?? 0)"
+            var step = Step(action: .wait(.zero), number: number, location: location, timeout: .seconds(60))
+            let value = entry.value
+            switch entry.name {
+            case "wait":
+                let pause = try duration(value)
+                step.action = .wait(pause)
+                step.timeout = pause + .seconds(5)
+            case "kill":
+                let node = try scalarOrField(value, key: "node", accepted: Accepted.node)
+                step.action = .kill(node: try self.node(node))
+                step.timeout = .seconds(30)
+            case "await", "stop":
+                let nameField: YAMLField
+                var within: Duration?
+                if case .scalar = value.node { nameField = value } else {
+                    let known = try value.fields(accepting: entry.name == "await" ? ["step", "within", "sha256"] : ["step"],
+                                                 accepted: entry.name == "await" ? "a name, or {step: NAME, within: 60s}" : "a name, or {step: NAME}")
+                    nameField = try known.required("step", accepted: Accepted.background)
+                    if let field = known.optional("within") { within = try duration(field) }
+                    if let sha = known.optional("sha256"), try sha.string(accepted: "match") != "match" {
+                        // A copy checks its digest whatever this says; `match` is the only claim.
+                        throw sha.error("only 'match' can be awaited", accepted: "match")
+                    }
+                }
+                let name = try nameField.string(accepted: Accepted.background)
+                guard background[name] != nil else {
+                    throw nameField.error("no earlier step runs in the background as '\(name)'",
+                                          accepted: background.isEmpty ? "a name given by an earlier step's background:" : background.keys.sorted().joined(separator: ", "))
+                }
+                step.action = entry.name == "await" ? .await(name: name) : .stop(name: name)
+                step.timeout = within ?? (entry.name == "await" ? .seconds(600) : .seconds(30))
+            default:
+                try compound(entry, into: &step)
+            }
+            return step
+        }
+
+        /// The steps whose value is a mapping of fields.
+        private mutating func compound(_ entry: YAMLEntry, into step: inout Step) throws(TopologyError) {
+            let value = entry.value
+            let common = ["timeout"]
+            let known: [String] = switch entry.name {
+            case "ping": ["from", "to", "count", "interval", "loss", "rtt"]
+            case "pingall": ["count", "loss"]
+            case "copy": ["from", "to", "size", "file", "goodput", "background"]
+            case "run": ["node", "command", "exit", "output", "background"]
+            case "link": ["end", "set", "down", "up"]
+            default: ["node", "counter", "equals", "at_least", "at_most"]
+            }
+            let fields = value.isNull && entry.name == "pingall"
+                ? try YAMLField(node: .mapping([:]), path: value.path, file: value.file).fields(accepting: [], accepted: "")
+                : try value.fields(accepting: known + common, accepted: "a mapping with keys \(known.joined(separator: ", ")) (and timeout)")
+            func required(_ key: String, _ accepted: String) throws(TopologyError) -> YAMLField { try fields.required(key, accepted: accepted) }
+            switch entry.name {
+            case "ping":
+                let count = try fields.optional("count").map { f throws(TopologyError) in try integer(f, in: 1...100_000) } ?? 5
+                let interval = try fields.optional("interval").map { f throws(TopologyError) in try duration(f) } ?? .milliseconds(200)
+                let to = try required("to", Accepted.node).string(accepted: Accepted.node)
+                if IPv4Address(to) == nil { _ = try node(try required("to", Accepted.node)) }
+                step.action = .ping(Step.Ping(
+                    from: try node(try required("from", Accepted.node)), to: to, count: count, interval: interval,
+                    maximumLoss: try fields.optional("loss").map { f throws(TopologyError) in try percentage(f) } ?? 0,
+                    maximumRTT: try fields.optional("rtt").map { f throws(TopologyError) in try duration(f) }))
+                step.timeout = interval * count + .seconds(10)
+            case "pingall":
+                step.action = .pingAll(Step.PingAll(
+                    count: try fields.optional("count").map { f throws(TopologyError) in try integer(f, in: 1...100) } ?? 1,
+                    maximumLoss: try fields.optional("loss").map { f throws(TopologyError) in try percentage(f) } ?? 0))
+                step.timeout = .seconds(120)
+            case "copy":
+                let from = try host(try required("from", Accepted.node))
+                let to = try host(try required("to", Accepted.node))
+                let source: Step.Copy.Source
+                switch (fields.optional("size"), fields.optional("file")) {
+                case let (size?, nil):
+                    let text = try size.string(accepted: Accepted.size)
+                    do { source = .generated(bytes: try Quantity.byteSize(text)) } catch {
+                        throw size.error("'\(text)' is not a byte size (\(error))", accepted: Accepted.size)
+                    }
+                case let (nil, file?):
+                    source = .file(try file.string(accepted: "a local file's path"))
+                default:
+                    throw value.error("give exactly one of size (a generated file) and file (a local file)", accepted: "size: 64MiB, or file: PATH")
+                }
+                var goodput: Int?
+                if let field = fields.optional("goodput") {
+                    let text = try field.string(accepted: Accepted.rate)
+                    do { goodput = try Quantity.bitRate(text) } catch { throw field.error("'\(text)' is not a bit rate (\(error))", accepted: Accepted.rate) }
+                }
+                step.action = .copy(Step.Copy(from: from, to: to, source: source, minimumGoodput: goodput))
+                step.timeout = .seconds(600)
+                step.background = try background(fields, number: step.number)
+            case "run":
+                let node = try self.node(try required("node", Accepted.node))
+                let commandField = try required("command", Accepted.command)
+                var command: [String]
+                if case .scalar = commandField.node {
+                    command = try commandField.string(accepted: Accepted.command).split(separator: " ").map(String.init)
+                } else {
+                    command = []
+                    for item in try commandField.sequence(accepted: Accepted.command) { command.append(try item.string(accepted: Accepted.command)) }
+                }
+                guard !command.isEmpty else { throw commandField.error("an empty command", accepted: Accepted.command) }
+                let exit = try fields.optional("exit").map { f throws(TopologyError) in Int32(try integer(f, in: 0...255)) } ?? 0
+                var pattern: String?
+                if let field = fields.optional("output") {
+                    let text = try field.string(accepted: "a regular expression")
+                    guard (try? Regex(text)) != nil else { throw field.error("'\(text)' is not a regular expression", accepted: "a regular expression") }
+                    pattern = text
+                }
+                step.action = .run(Step.Run(node: node, command: command, exit: exit, output: pattern))
+                step.background = try background(fields, number: step.number)
+            case "link":
+                let end = try self.end(try required("end", Accepted.end))
+                let changes = ["set", "down", "up"].filter { fields.optional($0) != nil }
+                guard changes.count == 1 else {
+                    throw value.error("give exactly one of set, down, up", accepted: "set: {loss: 1%, delay: 10ms}, down: 3s (or true), up: true")
+                }
+                switch changes[0] {
+                case "set":
+                    let field = try required("set", "")
+                    var pairs: [(String, String)] = []
+                    for entry in try field.entries(accepted: "a mapping of impairment to value, e.g. {loss: 1%, delay: 10ms}") {
+                        guard ImpairmentField(rawValue: entry.name) != nil else {
+                            throw entry.key.error("unknown impairment '\(entry.name)'", accepted: ImpairmentField.allCases.map(\.rawValue).joined(separator: ", "))
+                        }
+                        pairs.append((entry.name, try entry.value.string(accepted: "a value as `nicbed link set` takes it")))
+                    }
+                    step.action = .link(Step.Link(end: end, change: .set(pairs)))
+                case "down":
+                    let field = try required("down", "")
+                    let text = try field.string(accepted: "\(Accepted.duration), or true")
+                    let pause: Duration? = text == "true" ? nil : try duration(field)
+                    step.action = .link(Step.Link(end: end, change: .down(pause)))
+                    step.timeout = (pause ?? .zero) + .seconds(15)
+                default:
+                    let field = try required("up", "")
+                    guard try field.string(accepted: "true") == "true" else { throw field.error("only 'true'", accepted: "up: true") }
+                    step.action = .link(Step.Link(end: end, change: .up))
+                }
+            default:
+                let node = try self.node(try required("node", Accepted.node))
+                let counter = try required("counter", "a counter of stats --json, e.g. nic.cpuCopiedBytes").string(accepted: "a counter name")
+                let bounds = ["equals", "at_least", "at_most"].filter { fields.optional($0) != nil }
+                guard bounds.count == 1, let bound = fields.optional(bounds[0]) else { throw value.error("no single bound", accepted: Accepted.bound) }
+                let number = try integer(bound, in: Int.min...Int.max)
+                let kind: Step.Expectation.Bound = switch bounds[0] {
+                case "equals": .equals(number)
+                case "at_least": .atLeast(number)
+                default: .atMost(number)
+                }
+                step.action = .expect(Step.Expectation(node: node, counter: counter, bound: kind))
+                step.timeout = .seconds(15)
+            }
+            if let field = fields.optional("timeout") { step.timeout = try duration(field) }
+        }
+
+        private mutating func background(_ fields: YAMLFields, number: Int) throws(TopologyError) -> String? {
+            guard let field = fields.optional("background") else { return nil }
+            let name = try field.string(accepted: Accepted.background)
+            guard (1...32).contains(name.count), name.allSatisfy({ $0.isASCII && ($0.isLowercase || $0.isNumber || $0 == "-" || $0 == "_") }) else {
+                throw field.error("'\(name)' is not a background name", accepted: Accepted.background)
+            }
+            if let earlier = background[name] {
+                throw field.error("step \(earlier) runs in the background as '\(name)' already", accepted: "a name not used before")
+            }
+            background[name] = number
+            return name
+        }
+
+        func node(_ field: YAMLField) throws(TopologyError) -> String {
+            let name = try field.string(accepted: Accepted.node)
+            guard topology.node(named: name) != nil else {
+                throw field.error("the topology has no node '\(name)'", accepted: topology.nodes.map(\.name).joined(separator: ", "))
+            }
+            return name
+        }
+
+        func host(_ field: YAMLField) throws(TopologyError) -> String {
+            let name = try node(field)
+            guard topology.node(named: name)?.kind == .host else {
+                throw field.error("'\(name)' is not a host: only hosts have disks and file servers", accepted: topology.nodes.filter { $0.kind == .host }.map(\.name).joined(separator: ", "))
+            }
+            return name
+        }
+
+        func end(_ field: YAMLField) throws(TopologyError) -> String {
+            let text = try field.string(accepted: Accepted.end)
+            let parts = text.split(separator: ":").map(String.init)
+            guard parts.count == 2, let node = topology.node(named: parts[0]), node.interface(named: parts[1]) != nil else {
+                let ends = topology.nodes.flatMap { node in node.interfaces.map { "\(node.name):\($0.name)" } }
+                throw field.error("the topology has no link end '\(text)'", accepted: ends.joined(separator: ", "))
+            }
+            return text
+        }
+
+        func scalarOrField(_ value: YAMLField, key: String, accepted: String) throws(TopologyError) -> YAMLField {
+            if case .scalar = value.node { return value }
+            return try value.fields(accepting: [key], accepted: "a name, or {\(key): NAME}").required(key, accepted: accepted)
+        }
+
+        func duration(_ field: YAMLField) throws(TopologyError) -> Duration {
+            let text = try field.string(accepted: Accepted.duration)
+            do { return try Quantity.duration(text) } catch { throw field.error("'\(text)' is not a duration (\(error))", accepted: Accepted.duration) }
+        }
+
+        func percentage(_ field: YAMLField) throws(TopologyError) -> Double {
+            let text = try field.string(accepted: Accepted.percentage)
+            do { return try Quantity.fraction(percentage: text) } catch { throw field.error("'\(text)' is not a percentage (\(error))", accepted: Accepted.percentage) }
+        }
+
+        func integer(_ field: YAMLField, in range: ClosedRange<Int>) throws(TopologyError) -> Int {
+            let text = try field.string(accepted: Accepted.count)
+            guard let value = Int(text), range.contains(value) else {
+                throw field.error("'\(text)' is not an integer in \(range.lowerBound)...\(range.upperBound)", accepted: "an integer")
+            }
+            return value
+        }
+    }
+}

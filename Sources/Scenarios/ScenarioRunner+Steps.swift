@@ -1,0 +1,175 @@
+import Foundation
+import Testbed
+import Topology
+import Wire
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Each kind of step: the commands it runs and what it measures in their output.
+extension ScenarioRunner {
+    func perform(_ step: Step) -> (ScenarioReport.Outcome, Verdict, String?) {
+        let seconds = Double(step.timeout.components.seconds) + Double(step.timeout.components.attoseconds) / 1e18
+        let deadline = Date().addingTimeInterval(seconds)
+        func finish(_ verdict: Verdict, _ output: String? = nil) -> (ScenarioReport.Outcome, Verdict, String?) {
+            (verdict.failure == nil ? .passed : .failed, verdict, output)
+        }
+        switch step.action {
+        case .ping(let ping):
+            guard let target = IPv4Address(ping.to) != nil ? ping.to : address(of: ping.to) else {
+                return finish(.fail("\(ping.to) has no address to ping"))
+            }
+            let interval = String(format: "%.3f", Double(ping.interval.components.attoseconds) / 1e18 + Double(ping.interval.components.seconds))
+            let arguments = ["exec", ping.from, "ping", "-c", String(ping.count), "-i", interval, target]
+            return finish(command(arguments, label: label(step), seconds: seconds) { _, printed in
+                Self.judgePing(printed, ping)
+            }, "\(label(step)).out")
+        case .pingAll(let all):
+            return finish(command(["pingall", "-c", String(all.count)], label: label(step), seconds: seconds) { _, printed in
+                guard let line = printed.split(separator: "\n").first(where: { $0.hasPrefix("*** Results:") }),
+                      let dropped = Int(line.split(separator: " ")[2].dropLast()) else {
+                    return .fail("pingall printed no results", measured: lastLine(printed))
+                }
+                let measured = String(line.dropFirst(13))
+                let allowed = all.maximumLoss * 100
+                return Double(dropped) <= allowed + 1e-9 ? .pass(measured)
+                    : .fail("expected at most \(Quantity.describe(fraction: all.maximumLoss)) dropped, measured \(dropped)%", measured: measured)
+            }, "\(label(step)).out")
+        case .copy(let copy):
+            return copyStep(step, copy, deadline: deadline)
+        case .run(let run):
+            let arguments = ["exec", run.node, "--"] + run.command
+            let check: (Int32, String) -> Verdict = { status, printed in Self.judgeRun(status, printed, run) }
+            if let name = step.background { return startBackground(step, name: name, arguments: arguments, check: check) }
+            return finish(command(arguments, label: label(step), seconds: seconds, judge: check), "\(label(step)).out")
+        case .link(let link):
+            switch link.change {
+            case .set(let pairs):
+                let arguments = ["link", "set", link.end] + pairs.flatMap { [$0.0, $0.1] }
+                return finish(command(arguments, label: label(step), seconds: seconds) { status, printed in
+                    status == 0 ? .pass(pairs.map { "\($0.0) \($0.1)" }.joined(separator: ", ")) : .fail("`nicbed \(arguments.joined(separator: " "))` exited \(status): \(lastLine(printed))")
+                })
+            case .up, .down(nil):
+                let action = if case .up = link.change { "up" } else { "down" }
+                return finish(command(["link", action, link.end], label: label(step), seconds: seconds) { status, printed in
+                    status == 0 ? .pass("\(link.end) \(action)") : .fail("`nicbed link \(action) \(link.end)` exited \(status): \(lastLine(printed))")
+                })
+            case .down(let pause?):
+                let down = command(["link", "down", link.end], label: label(step, "down"), seconds: 15) { status, printed in
+                    status == 0 ? .pass("") : .fail("`nicbed link down \(link.end)` exited \(status): \(lastLine(printed))")
+                }
+                if down.failure != nil { return finish(down) }
+                sleep(for: pause)
+                return finish(command(["link", "up", link.end], label: label(step, "up"), seconds: 15) { status, printed in
+                    status == 0 ? .pass("\(link.end) down for \(Quantity.describe(pause)), then up")
+                        : .fail("`nicbed link up \(link.end)` exited \(status): \(lastLine(printed))")
+                })
+            }
+        case .wait(let pause):
+            sleep(for: pause)
+            return finish(Interrupt.requested ? .fail("interrupted") : .pass("waited \(Quantity.describe(pause))"))
+        case .kill(let node):
+            do {
+                let (running, located) = try RunningTopology.locate(node: node, runName: runName)
+                try running.crash(located)
+                return finish(.pass("killed \(node)"))
+            } catch {
+                return finish(.fail("cannot kill \(node): \(error.description)"))
+            }
+        case .expect(let expectation):
+            return finish(command(["exec", expectation.node, "stats", "--json"], label: label(step), seconds: seconds) { status, printed in
+                guard status == 0 else { return .fail("`nicbed exec \(expectation.node) stats --json` exited \(status): \(lastLine(printed))") }
+                return Self.judgeCounter(printed, expectation)
+            }, "\(label(step)).out")
+        case .await(let name):
+            guard let running = background.removeValue(forKey: name) else { return finish(.fail("nothing runs as '\(name)'")) }
+            switch running.command.wait(until: deadline) {
+            case .exited(let status):
+                return finish(running.check(status, running.command.printed), running.command.outputPath)
+            case .timedOut:
+                return finish(.fail("'\(name)' (step \(running.step.number)) did not end within \(Quantity.describe(step.timeout))",
+                                    measured: lastLine(running.command.printed)), running.command.outputPath)
+            case .interrupted: return finish(.fail("interrupted"))
+            }
+        case .stop(let name):
+            guard let running = background.removeValue(forKey: name) else { return finish(.fail("nothing runs as '\(name)'")) }
+            running.command.stop()
+            return finish(.pass("stopped '\(name)' after \(String(format: "%.1f", Date().timeIntervalSince(running.started))) s"), running.command.outputPath)
+        }
+    }
+
+    private func startBackground(_ step: Step, name: String, arguments: [String],
+                                 check: @escaping (Int32, String) -> Verdict) -> (ScenarioReport.Outcome, Verdict, String?) {
+        let path = "\(artifacts)/\(label(step)).out"
+        do {
+            let running = try StepCommand(nicbed, arguments, outputPath: path)
+            background[name] = Background(step: step, command: running, started: Date(), check: check)
+            return (.started, .pass("running in the background as '\(name)'"), path)
+        } catch {
+            return (.failed, .fail("cannot start nicbed \(arguments.joined(separator: " ")): \(error.localizedDescription)"), nil)
+        }
+    }
+
+    /// A generated file (seeded random bytes) or a given one goes onto `from`'s disk, then
+    /// from `from` to `to` over the emulated network; cp's last line gives the digests and the
+    /// goodput.
+    private func copyStep(_ step: Step, _ copy: Step.Copy, deadline: Date) -> (ScenarioReport.Outcome, Verdict, String?) {
+        let local: String
+        switch copy.source {
+        case .file(let path): local = path
+        case .generated(let bytes):
+            local = "\(artifacts)/\(label(step)).bin"
+            do { try SeededFile.write(bytes: bytes, seed: options.seed &+ UInt64(step.number), to: local) } catch {
+                return (.failed, .fail("cannot write \(local): \(error.localizedDescription)"), nil)
+            }
+        }
+        let remote = "/scenario-\(scenario.name)-\(step.number).bin"
+        let upload = command(["cp", local, "\(copy.from):\(remote)"], label: label(step, "upload"), seconds: 300) { status, printed in
+            status == 0 ? .pass("") : .fail("putting \(local) on \(copy.from) failed (status \(status)): \(lastLine(printed))")
+        }
+        if upload.failure != nil { return (.failed, upload, "\(artifacts)/\(label(step, "upload")).out") }
+        if case .generated = copy.source { try? FileManager.default.removeItem(atPath: local) }
+        let arguments = ["cp", "\(copy.from):\(remote)", "\(copy.to):\(remote)"]
+        let check: (Int32, String) -> Verdict = { status, printed in Self.judgeCopy(status, printed, copy) }
+        if let name = step.background { return startBackground(step, name: name, arguments: arguments, check: check) }
+        let seconds = max(1, deadline.timeIntervalSinceNow)
+        let verdict = command(arguments, label: label(step), seconds: seconds, judge: check)
+        return (verdict.failure == nil ? .passed : .failed, verdict, "\(artifacts)/\(label(step)).out")
+    }
+
+    /// Sleeps, waking for an interrupt.
+    func sleep(for pause: Duration) {
+        let until = Date().addingTimeInterval(Double(pause.components.seconds) + Double(pause.components.attoseconds) / 1e18)
+        while Date() < until && !Interrupt.requested { usleep(20_000) }
+    }
+
+    func summary(_ step: Step) -> String {
+        switch step.action {
+        case .ping(let ping): "ping \(ping.from) -> \(ping.to) (\(ping.count))"
+        case .pingAll(let all): "pingall (\(all.count) each)"
+        case .copy(let copy):
+            switch copy.source {
+            case .generated(let bytes): "copy \(Quantity.describe(bytes: bytes)) \(copy.from) -> \(copy.to)"
+            case .file(let path): "copy \(path) \(copy.from) -> \(copy.to)"
+            }
+        case .run(let run): "run on \(run.node): \(run.command.joined(separator: " "))"
+        case .link(let link):
+            switch link.change {
+            case .set(let pairs): "link \(link.end) set \(pairs.map { "\($0.0) \($0.1)" }.joined(separator: " "))"
+            case .down(let pause?): "link \(link.end) down for \(Quantity.describe(pause))"
+            case .down(nil): "link \(link.end) down"
+            case .up: "link \(link.end) up"
+            }
+        case .wait(let pause): "wait \(Quantity.describe(pause))"
+        case .kill(let node): "kill \(node)"
+        case .expect(let expectation):
+            switch expectation.bound {
+            case .equals(let value): "expect \(expectation.node) \(expectation.counter) = \(value)"
+            case .atLeast(let value): "expect \(expectation.node) \(expectation.counter) >= \(value)"
+            case .atMost(let value): "expect \(expectation.node) \(expectation.counter) <= \(value)"
+            }
+        case .await(let name): "await \(name)"
+        case .stop(let name): "stop \(name)"
+        }
+    }
+}
