@@ -31,6 +31,8 @@ public struct Step: Sendable {
         case wait(Duration)
         case kill(node: String)
         case expect(Expectation)
+        case capture(Capture)
+        case expectCapture(CaptureExpectation)
         case await(name: String)
         case stop(name: String)
     }
@@ -92,6 +94,20 @@ public struct Step: Sendable {
         public var bound: Bound
     }
 
+    /// `capture: {end}` starts recording a link end; `capture: {end, stop: true}` stops it.
+    public struct Capture: Sendable {
+        public var end: String
+        public var stop: Bool
+    }
+
+    /// `expect: {capture: END, tshark: clean, frames: N}`: the capture of a link end read by
+    /// tshark with checksum validation on, with no malformed frame, no error-level finding and
+    /// no bad checksum, and at least `frames` frames in it.
+    public struct CaptureExpectation: Sendable {
+        public var end: String
+        public var minimumFrames: Int
+    }
+
     public var kind: String {
         switch action {
         case .ping: "ping"
@@ -101,7 +117,8 @@ public struct Step: Sendable {
         case .link: "link"
         case .wait: "wait"
         case .kill: "kill"
-        case .expect: "expect"
+        case .expect, .expectCapture: "expect"
+        case .capture: "capture"
         case .await: "await"
         case .stop: "stop"
         }

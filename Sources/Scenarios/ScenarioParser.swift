@@ -13,7 +13,7 @@ public enum ScenarioParser {
         static let name = "1 to 64 of a-z, 0-9, '-' and '_'"
         static let topology = "the path of a topology file, relative to the scenario's folder"
         static let steps = "a sequence of steps, each a mapping with one key: \(kinds.joined(separator: ", "))"
-        static let kinds = ["ping", "pingall", "copy", "run", "link", "wait", "kill", "expect", "await", "stop"]
+        static let kinds = ["ping", "pingall", "copy", "run", "link", "wait", "kill", "capture", "expect", "await", "stop"]
         static let node = "the name of a node of the topology"
         static let end = "NODE:IFACE of the topology, e.g. r1:eth1"
         static let count = "an integer from 1 to 100000"
@@ -123,7 +123,8 @@ public enum ScenarioParser {
             case "copy": ["from", "to", "size", "file", "goodput", "background"]
             case "run": ["node", "command", "exit", "output", "background"]
             case "link": ["end", "set", "down", "up"]
-            default: ["node", "counter", "equals", "at_least", "at_most"]
+            case "capture": ["end", "stop"]
+            default: ["node", "counter", "equals", "at_least", "at_most", "capture", "tshark", "frames"]
             }
             let fields = value.isNull && entry.name == "pingall"
                 ? try YAMLField(node: .mapping([:]), path: value.path, file: value.file).fields(accepting: [], accepted: "")
@@ -146,7 +147,11 @@ public enum ScenarioParser {
                     maximumLoss: try fields.optional("loss").map { f throws(TopologyError) in try percentage(f) } ?? 0))
                 step.timeout = .seconds(120)
             case "copy":
-                let from = try host(try required("from", Accepted.node))
+                let fromField = try required("from", Accepted.node)
+                let from = try host(fromField)
+                guard topology.node(named: from)?.serve != nil else {
+                    throw fromField.error("\(from) does not serve files, and the copy downloads from its file server", accepted: "a host with serve: true in the topology")
+                }
                 let to = try host(try required("to", Accepted.node))
                 let source: Step.Copy.Source
                 switch (fields.optional("size"), fields.optional("file")) {
@@ -216,7 +221,29 @@ public enum ScenarioParser {
                     guard try field.string(accepted: "true") == "true" else { throw field.error("only 'true'", accepted: "up: true") }
                     step.action = .link(Step.Link(end: end, change: .up))
                 }
+            case "capture":
+                let end = try self.end(try required("end", Accepted.end))
+                let stop = try fields.optional("stop").map { field throws(TopologyError) in
+                    let text = try field.string(accepted: "true or false")
+                    guard text == "true" || text == "false" else { throw field.error("'\(text)' is neither true nor false", accepted: "true or false") }
+                    return text == "true"
+                } ?? false
+                step.action = .capture(Step.Capture(end: end, stop: stop))
+                step.timeout = .seconds(15)
+            case "expect" where fields.optional("capture") != nil:
+                for key in ["node", "counter", "equals", "at_least", "at_most"] {
+                    if let written = fields.key(key) { throw written.error("'\(key)' is for a counter; this expects a capture", accepted: "capture, tshark, frames") }
+                }
+                let end = try self.end(try required("capture", Accepted.end))
+                let verdict = try required("tshark", "clean")
+                guard try verdict.string(accepted: "clean") == "clean" else { throw verdict.error("only 'clean' can be expected", accepted: "clean") }
+                let frames = try fields.optional("frames").map { f throws(TopologyError) in try integer(f, in: 0...Int.max) } ?? 1
+                step.action = .expectCapture(Step.CaptureExpectation(end: end, minimumFrames: frames))
+                step.timeout = .seconds(60)
             default:
+                for key in ["tshark", "frames"] {
+                    if let written = fields.key(key) { throw written.error("'\(key)' is for a capture (capture: NODE:IFACE)", accepted: "node, counter and a bound") }
+                }
                 let node = try self.node(try required("node", Accepted.node))
                 let counter = try required("counter", "a counter of stats --json, e.g. nic.cpuCopiedBytes").string(accepted: "a counter name")
                 let bounds = ["equals", "at_least", "at_most"].filter { fields.optional($0) != nil }

@@ -81,6 +81,13 @@ extension ScenarioRunner {
                 guard status == 0 else { return .fail("`nicbed exec \(expectation.node) stats --json` exited \(status): \(lastLine(printed))") }
                 return Self.judgeCounter(printed, expectation)
             }, "\(label(step)).out")
+        case .capture(let capture):
+            let arguments = ["capture"] + (capture.stop ? ["--stop"] : []) + [capture.end]
+            return finish(command(arguments, label: label(step), seconds: seconds) { status, printed in
+                status == 0 ? .pass(lastLine(printed)) : .fail("`nicbed \(arguments.joined(separator: " "))` exited \(status): \(lastLine(printed))")
+            })
+        case .expectCapture(let expectation):
+            return finish(checkCapture(expectation, label: label(step), seconds: seconds), "\(label(step)).out")
         case .await(let name):
             guard let running = background.removeValue(forKey: name) else { return finish(.fail("nothing runs as '\(name)'")) }
             switch running.command.wait(until: deadline) {
@@ -137,6 +144,31 @@ extension ScenarioRunner {
         return (verdict.failure == nil ? .passed : .failed, verdict, "\(artifacts)/\(label(step)).out")
     }
 
+    /// The end's pcap in the run directory, read twice by tshark with checksum validation on:
+    /// once for the frames, once for the problems.
+    private func checkCapture(_ expectation: Step.CaptureExpectation, label: String, seconds: Double) -> Verdict {
+        let parts = expectation.end.split(separator: ":").map(String.init)
+        let pcap = RunDirectory(topologyName: runName).capturePath(node: parts[0], interface: parts[1])
+        guard FileManager.default.fileExists(atPath: pcap) else { return .fail("no capture of \(expectation.end) at \(pcap): start one with a capture step") }
+        guard let tshark = ["/usr/bin/tshark", "/usr/local/bin/tshark"].first(where: { FileManager.default.isExecutableFile(atPath: $0) }) else {
+            return .fail("tshark is not installed (apt-get install tshark)")
+        }
+        let validation = ["-n", "-o", "ip.check_checksum:TRUE", "-o", "udp.check_checksum:TRUE", "-o", "tcp.check_checksum:TRUE", "-r", pcap]
+        func count(_ filter: [String], part: String) -> Int? {
+            guard let run = try? StepCommand(tshark, validation + filter + ["-T", "fields", "-e", "frame.number"], outputPath: "\(artifacts)/\(label)-\(part).out"),
+                  run.wait(until: Date().addingTimeInterval(seconds / 2)) == .exited(0) else { return nil }
+            return run.printed.split(separator: "\n").filter { Int($0) != nil }.count
+        }
+        let problems = "_ws.malformed || _ws.expert.severity >= error || ip.checksum.status == 0 || udp.checksum.status == 0 || tcp.checksum.status == 0 || icmp.checksum.status == 0"
+        guard let frames = count([], part: "frames"), let bad = count(["-Y", problems], part: "problems") else {
+            return .fail("tshark could not read \(pcap) (see \(artifacts)/\(label)-*.out)")
+        }
+        let measured = "\(frames) frames, \(bad) with problems"
+        if bad > 0 { return .fail("expected no malformed frame and no bad checksum, measured \(bad) of \(frames)", measured: measured) }
+        if frames < expectation.minimumFrames { return .fail("expected at least \(expectation.minimumFrames) frames, measured \(frames)", measured: measured) }
+        return .pass(measured)
+    }
+
     /// Sleeps, waking for an interrupt.
     func sleep(for pause: Duration) {
         let until = Date().addingTimeInterval(Double(pause.components.seconds) + Double(pause.components.attoseconds) / 1e18)
@@ -168,6 +200,8 @@ extension ScenarioRunner {
             case .atLeast(let value): "expect \(expectation.node) \(expectation.counter) >= \(value)"
             case .atMost(let value): "expect \(expectation.node) \(expectation.counter) <= \(value)"
             }
+        case .capture(let capture): "capture \(capture.end)\(capture.stop ? " stop" : "")"
+        case .expectCapture(let expectation): "expect capture \(expectation.end) clean in tshark"
         case .await(let name): "await \(name)"
         case .stop(let name): "stop \(name)"
         }

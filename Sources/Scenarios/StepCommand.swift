@@ -15,7 +15,7 @@ final class StepCommand {
     init(_ executable: String, _ arguments: [String], outputPath: String) throws {
         self.arguments = arguments
         self.outputPath = outputPath
-        FileManager.default.createFile(atPath: outputPath, contents: nil)
+        _ = FileManager.default.createFile(atPath: outputPath, contents: nil)
         output = try FileHandle(forWritingTo: URL(fileURLWithPath: outputPath))
         process.executableURL = URL(fileURLWithPath: executable)
         process.arguments = arguments
