@@ -157,9 +157,7 @@ public enum ScenarioParser {
                 switch (fields.optional("size"), fields.optional("file")) {
                 case let (size?, nil):
                     let text = try size.string(accepted: Accepted.size)
-                    do { source = .generated(bytes: try Quantity.byteSize(text)) } catch {
-                        throw size.error("'\(text)' is not a byte size (\(error))", accepted: Accepted.size)
-                    }
+                    do { source = .generated(bytes: try Quantity.byteSize(text)) } catch { throw size.error(error.description) }
                 case let (nil, file?):
                     source = .file(try file.string(accepted: "a local file's path"))
                 default:
@@ -168,7 +166,7 @@ public enum ScenarioParser {
                 var goodput: Int?
                 if let field = fields.optional("goodput") {
                     let text = try field.string(accepted: Accepted.rate)
-                    do { goodput = try Quantity.bitRate(text) } catch { throw field.error("'\(text)' is not a bit rate (\(error))", accepted: Accepted.rate) }
+                    do { goodput = try Quantity.bitRate(text) } catch { throw field.error(error.description) }
                 }
                 step.action = .copy(Step.Copy(from: from, to: to, source: source, minimumGoodput: goodput))
                 step.timeout = .seconds(600)
@@ -306,12 +304,12 @@ public enum ScenarioParser {
 
         func duration(_ field: YAMLField) throws(TopologyError) -> Duration {
             let text = try field.string(accepted: Accepted.duration)
-            do { return try Quantity.duration(text) } catch { throw field.error("'\(text)' is not a duration (\(error))", accepted: Accepted.duration) }
+            do { return try Quantity.duration(text) } catch { throw field.error(error.description) }
         }
 
         func percentage(_ field: YAMLField) throws(TopologyError) -> Double {
             let text = try field.string(accepted: Accepted.percentage)
-            do { return try Quantity.fraction(percentage: text) } catch { throw field.error("'\(text)' is not a percentage (\(error))", accepted: Accepted.percentage) }
+            do { return try Quantity.fraction(percentage: text) } catch { throw field.error(error.description) }
         }
 
         func integer(_ field: YAMLField, in range: ClosedRange<Int>) throws(TopologyError) -> Int {

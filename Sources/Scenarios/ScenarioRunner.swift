@@ -83,7 +83,9 @@ public final class ScenarioRunner {
             var failed = false
             for step in scenario.steps {
                 if failed || Interrupt.requested {
-                    report.steps.append(result(step, outcome: .skipped, verdict: .pass(""), seconds: 0))
+                    let skipped = result(step, outcome: .skipped, verdict: .pass(""), seconds: 0)
+                    report.steps.append(skipped)
+                    print(ScenarioReport.line(skipped))
                     continue
                 }
                 let began = Date()
@@ -101,7 +103,7 @@ public final class ScenarioRunner {
         if options.keep && !report.passed && upVerdict.failure == nil {
             print("--keep: \(runName) stays up; `nicbed down \(runName)` stops it")
         } else {
-            _ = command(["down", runName], label: "down", seconds: 120) { _, _ in .pass("") }
+            _ = command(["down", runName], label: "down", seconds: 120, interruptible: false) { _, _ in .pass("") }
         }
         report.seconds = Date().timeIntervalSince(started)
         let encoder = JSONEncoder()
@@ -119,14 +121,14 @@ public final class ScenarioRunner {
     }
 
     /// Runs `nicbed ARGUMENTS` to its end (or its deadline), its output kept as `label`.
-    func command(_ arguments: [String], label: String, seconds: Double,
+    func command(_ arguments: [String], label: String, seconds: Double, interruptible: Bool = true,
                  judge: (Int32, String) -> Verdict) -> Verdict {
         let path = "\(artifacts)/\(label).out"
         let running: StepCommand
         do { running = try StepCommand(nicbed, arguments, outputPath: path) } catch {
             return .fail("cannot start nicbed \(arguments.joined(separator: " ")): \(error.localizedDescription)")
         }
-        switch running.wait(until: Date().addingTimeInterval(seconds)) {
+        switch running.wait(until: Date().addingTimeInterval(seconds), interruptible: interruptible) {
         case .exited(let status): return judge(status, running.printed)
         case .timedOut: return .fail("`nicbed \(arguments.joined(separator: " "))` did not end within \(Int(seconds)) s", measured: lastLine(running.printed))
         case .interrupted: return .fail("interrupted")
@@ -150,7 +152,7 @@ public final class ScenarioRunner {
     /// Logs of our nodes and every capture, copied out of the run directory before `down`.
     private func collectArtifacts() {
         for node in topology.nodes where node.kind.runsOurStack {
-            _ = command(["logs", node.name], label: "log-\(node.name)", seconds: 30) { _, _ in .pass("") }
+            _ = command(["logs", node.name], label: "log-\(node.name)", seconds: 30, interruptible: false) { _, _ in .pass("") }
         }
         let run = RunDirectory(topologyName: runName)
         for name in (try? FileManager.default.contentsOfDirectory(atPath: run.path)) ?? [] where name.hasSuffix(".pcap") {

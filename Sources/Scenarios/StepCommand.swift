@@ -34,10 +34,12 @@ final class StepCommand {
         case interrupted
     }
 
-    /// Waits until the command ends, `deadline` passes (it is stopped), or an interrupt comes.
-    func wait(until deadline: Date) -> Ending {
+    /// Waits until the command ends, `deadline` passes (it is stopped), or an interrupt comes;
+    /// the tear-down's commands are not `interruptible`, since an interrupt is what they clean
+    /// up after.
+    func wait(until deadline: Date, interruptible: Bool = true) -> Ending {
         while process.isRunning {
-            if Interrupt.requested { stop(); return .interrupted }
+            if interruptible && Interrupt.requested { stop(); return .interrupted }
             if Date() > deadline { stop(); return .timedOut }
             usleep(20_000)
         }

@@ -68,8 +68,15 @@ struct TestCommand: ParsableCommand {
         }
         let seed = seed ?? UInt64.random(in: 0...UInt64(UInt32.max))
         StandardStreams.output("nicbed test: \(scenarios.count) scenario\(scenarios.count == 1 ? "" : "s"), seed \(seed)")
+        // Ctrl-C (or a CI's SIGTERM) ends the running step and tears the topology down, even
+        // when a parent started us with those signals blocked.
         signal(SIGINT) { _ in Interrupt.requested = true }
         signal(SIGTERM) { _ in Interrupt.requested = true }
+        var signals = sigset_t()
+        sigemptyset(&signals)
+        sigaddset(&signals, SIGINT)
+        sigaddset(&signals, SIGTERM)
+        pthread_sigmask(SIG_UNBLOCK, &signals, nil)
         var options = ScenarioRunner.Options(artifacts: URL(fileURLWithPath: artifacts).standardizedFileURL.path, seed: seed)
         options.docker = docker
         options.image = image
