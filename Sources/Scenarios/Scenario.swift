@@ -30,10 +30,12 @@ public struct Step: Sendable {
         case link(Link)
         case wait(Duration)
         case kill(node: String)
+        case restart(node: String)
         case expect(Expectation)
         case capture(Capture)
         case expectCapture(CaptureExpectation)
-        case await(name: String)
+        /// `fails`: the awaited step must have failed (a copy cut by a fault), and that passes.
+        case await(name: String, fails: Bool)
         case stop(name: String)
     }
 
@@ -62,6 +64,10 @@ public struct Step: Sendable {
         public enum Source: Sendable { case generated(bytes: Int), file(String) }
         public var source: Source
         public var minimumGoodput: Int?
+        /// The file's path on both disks; a name of the step's own unless set.
+        public var name: String?
+        /// `cp --resume` of `name`, already on `from` (no new file): finishes a copy a fault cut.
+        public var resume = false
     }
 
     /// `run: {node, command, exit, output}`: any command on a node (`nicbed exec`).
@@ -117,6 +123,7 @@ public struct Step: Sendable {
         case .link: "link"
         case .wait: "wait"
         case .kill: "kill"
+        case .restart: "restart"
         case .expect, .expectCapture: "expect"
         case .capture: "capture"
         case .await: "await"

@@ -13,7 +13,7 @@ public enum ScenarioParser {
         static let name = "1 to 64 of a-z, 0-9, '-' and '_'"
         static let topology = "the path of a topology file, relative to the scenario's folder"
         static let steps = "a sequence of steps, each a mapping with one key: \(kinds.joined(separator: ", "))"
-        static let kinds = ["ping", "pingall", "copy", "run", "link", "wait", "kill", "capture", "expect", "await", "stop"]
+        static let kinds = ["ping", "pingall", "copy", "run", "link", "wait", "kill", "restart", "capture", "expect", "await", "stop"]
         static let node = "the name of a node of the topology"
         static let end = "NODE:IFACE of the topology, e.g. r1:eth1"
         static let count = "an integer from 1 to 100000"
@@ -83,18 +83,28 @@ public enum ScenarioParser {
                 let pause = try duration(value)
                 step.action = .wait(pause)
                 step.timeout = pause + .seconds(5)
-            case "kill":
-                let node = try scalarOrField(value, key: "node", accepted: Accepted.node)
-                step.action = .kill(node: try self.node(node))
-                step.timeout = .seconds(30)
+            case "kill", "restart":
+                let field = try scalarOrField(value, key: "node", accepted: Accepted.node)
+                let node = try self.node(field)
+                guard topology.node(named: node)?.kind.runsOurStack == true else {
+                    throw field.error("\(node) is a \(topology.node(named: node)?.kind.rawValue ?? "") node: only our nodes' processes (or containers) are killed and restarted", accepted: "a host, router or switch")
+                }
+                step.action = entry.name == "kill" ? .kill(node: node) : .restart(node: node)
+                step.timeout = .seconds(entry.name == "kill" ? 30 : 90)
             case "await", "stop":
                 let nameField: YAMLField
                 var within: Duration?
+                var fails = false
                 if case .scalar = value.node { nameField = value } else {
-                    let known = try value.fields(accepting: entry.name == "await" ? ["step", "within", "sha256"] : ["step"],
-                                                 accepted: entry.name == "await" ? "a name, or {step: NAME, within: 60s}" : "a name, or {step: NAME}")
+                    let known = try value.fields(accepting: entry.name == "await" ? ["step", "within", "sha256", "fails"] : ["step"],
+                                                 accepted: entry.name == "await" ? "a name, or {step: NAME, within: 60s, fails: true}" : "a name, or {step: NAME}")
                     nameField = try known.required("step", accepted: Accepted.background)
                     if let field = known.optional("within") { within = try duration(field) }
+                    if let field = known.optional("fails") {
+                        let text = try field.string(accepted: "true or false")
+                        guard text == "true" || text == "false" else { throw field.error("'\(text)' is neither true nor false", accepted: "true or false") }
+                        fails = text == "true"
+                    }
                     if let sha = known.optional("sha256"), try sha.string(accepted: "match") != "match" {
                         // A copy checks its digest whatever this says; `match` is the only claim.
                         throw sha.error("only 'match' can be awaited", accepted: "match")
@@ -105,7 +115,7 @@ public enum ScenarioParser {
                     throw nameField.error("no earlier step runs in the background as '\(name)'",
                                           accepted: background.isEmpty ? "a name given by an earlier step's background:" : background.keys.sorted().joined(separator: ", "))
                 }
-                step.action = entry.name == "await" ? .await(name: name) : .stop(name: name)
+                step.action = entry.name == "await" ? .await(name: name, fails: fails) : .stop(name: name)
                 step.timeout = within ?? (entry.name == "await" ? .seconds(600) : .seconds(30))
             default:
                 try compound(entry, into: &step)
@@ -120,7 +130,7 @@ public enum ScenarioParser {
             let known: [String] = switch entry.name {
             case "ping": ["from", "to", "count", "interval", "loss", "rtt"]
             case "pingall": ["count", "loss"]
-            case "copy": ["from", "to", "size", "file", "goodput", "background"]
+            case "copy": ["from", "to", "size", "file", "name", "resume", "goodput", "background"]
             case "run": ["node", "command", "exit", "output", "background"]
             case "link": ["end", "set", "down", "up"]
             case "capture": ["end", "stop"]
@@ -153,6 +163,30 @@ public enum ScenarioParser {
                     throw fromField.error("\(from) does not serve files, and the copy downloads from its file server", accepted: "a host with serve: true in the topology")
                 }
                 let to = try host(try required("to", Accepted.node))
+                var name: String?
+                if let field = fields.optional("name") {
+                    let text = try field.string(accepted: "a path on the hosts' disks, e.g. /big.bin")
+                    guard text.hasPrefix("/"), !text.split(separator: "/").contains(".."), text.count > 1 else {
+                        throw field.error("'\(text)' is not a path on a disk", accepted: "a path from the disk's root, e.g. /big.bin, without ..")
+                    }
+                    name = text
+                }
+                var resume = false
+                if let field = fields.optional("resume") {
+                    let text = try field.string(accepted: "true or false")
+                    guard text == "true" || text == "false" else { throw field.error("'\(text)' is neither true nor false", accepted: "true or false") }
+                    resume = text == "true"
+                }
+                if resume {
+                    guard let name else { throw value.error("resume: true needs the name of the file to finish", accepted: "name: /big.bin, as the copy it finishes") }
+                    for key in ["size", "file"] {
+                        if let written = fields.key(key) { throw written.error("a resumed copy finishes a file that is on \(from) already", accepted: "from, to, name, resume") }
+                    }
+                    step.action = .copy(Step.Copy(from: from, to: to, source: .file(""), minimumGoodput: nil, name: name, resume: true))
+                    step.timeout = .seconds(600)
+                    step.background = try background(fields, number: step.number)
+                    break
+                }
                 let source: Step.Copy.Source
                 switch (fields.optional("size"), fields.optional("file")) {
                 case let (size?, nil):
@@ -168,7 +202,7 @@ public enum ScenarioParser {
                     let text = try field.string(accepted: Accepted.rate)
                     do { goodput = try Quantity.bitRate(text) } catch { throw field.error(error.description) }
                 }
-                step.action = .copy(Step.Copy(from: from, to: to, source: source, minimumGoodput: goodput))
+                step.action = .copy(Step.Copy(from: from, to: to, source: source, minimumGoodput: goodput, name: name))
                 step.timeout = .seconds(600)
                 step.background = try background(fields, number: step.number)
             case "run":

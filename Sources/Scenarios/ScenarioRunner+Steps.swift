@@ -76,6 +76,15 @@ extension ScenarioRunner {
             } catch {
                 return finish(.fail("cannot kill \(node): \(error.description)"))
             }
+        case .restart(let node):
+            do {
+                let (running, located) = try RunningTopology.locate(node: node, runName: runName)
+                let began = Date()
+                try running.restart(located, timeout: seconds)
+                return finish(.pass("\(node) answers again after \(String(format: "%.2f", Date().timeIntervalSince(began))) s"))
+            } catch {
+                return finish(.fail("cannot restart \(node): \(error.description)"))
+            }
         case .expect(let expectation):
             return finish(command(["exec", expectation.node, "stats", "--json"], label: label(step), seconds: seconds) { status, printed in
                 guard status == 0 else { return .fail("`nicbed exec \(expectation.node) stats --json` exited \(status): \(lastLine(printed))") }
@@ -88,11 +97,15 @@ extension ScenarioRunner {
             })
         case .expectCapture(let expectation):
             return finish(checkCapture(expectation, label: label(step), seconds: seconds), "\(label(step)).out")
-        case .await(let name):
+        case let .await(name, fails):
             guard let running = background.removeValue(forKey: name) else { return finish(.fail("nothing runs as '\(name)'")) }
             switch running.command.wait(until: deadline) {
             case .exited(let status):
-                return finish(running.check(status, running.command.printed), running.command.outputPath)
+                let verdict = running.check(status, running.command.printed)
+                guard fails else { return finish(verdict, running.command.outputPath) }
+                // Expected to fail: its failure is the measurement, and success the surprise.
+                return finish(verdict.failure.map { .pass("failed as expected: \($0)") }
+                    ?? .fail("expected '\(name)' to fail, and it passed", measured: verdict.measured), running.command.outputPath)
             case .timedOut:
                 return finish(.fail("'\(name)' (step \(running.step.number)) did not end within \(Quantity.describe(step.timeout))",
                                     measured: lastLine(running.command.printed)), running.command.outputPath)
@@ -121,6 +134,14 @@ extension ScenarioRunner {
     /// from `from` to `to` over the emulated network; cp's last line gives the digests and the
     /// goodput.
     private func copyStep(_ step: Step, _ copy: Step.Copy, deadline: Date) -> (ScenarioReport.Outcome, Verdict, String?) {
+        let remote = copy.name ?? "/scenario-\(scenario.name)-\(step.number).bin"
+        let check: (Int32, String) -> Verdict = { status, printed in Self.judgeCopy(status, printed, copy) }
+        if copy.resume {
+            let arguments = ["cp", "--resume", "\(copy.from):\(remote)", "\(copy.to):\(remote)"]
+            if let name = step.background { return startBackground(step, name: name, arguments: arguments, check: check) }
+            let verdict = command(arguments, label: label(step), seconds: max(1, deadline.timeIntervalSinceNow), judge: check)
+            return (verdict.failure == nil ? .passed : .failed, verdict, "\(artifacts)/\(label(step)).out")
+        }
         let local: String
         switch copy.source {
         case .file(let path): local = path
@@ -130,14 +151,12 @@ extension ScenarioRunner {
                 return (.failed, .fail("cannot write \(local): \(error.localizedDescription)"), nil)
             }
         }
-        let remote = "/scenario-\(scenario.name)-\(step.number).bin"
         let upload = command(["cp", local, "\(copy.from):\(remote)"], label: label(step, "upload"), seconds: 300) { status, printed in
             status == 0 ? .pass("") : .fail("putting \(local) on \(copy.from) failed (status \(status)): \(lastLine(printed))")
         }
         if upload.failure != nil { return (.failed, upload, "\(artifacts)/\(label(step, "upload")).out") }
         if case .generated = copy.source { try? FileManager.default.removeItem(atPath: local) }
         let arguments = ["cp", "\(copy.from):\(remote)", "\(copy.to):\(remote)"]
-        let check: (Int32, String) -> Verdict = { status, printed in Self.judgeCopy(status, printed, copy) }
         if let name = step.background { return startBackground(step, name: name, arguments: arguments, check: check) }
         let seconds = max(1, deadline.timeIntervalSinceNow)
         let verdict = command(arguments, label: label(step), seconds: seconds, judge: check)
@@ -179,6 +198,7 @@ extension ScenarioRunner {
         switch step.action {
         case .ping(let ping): "ping \(ping.from) -> \(ping.to) (\(ping.count))"
         case .pingAll(let all): "pingall (\(all.count) each)"
+        case .copy(let copy) where copy.resume: "copy \(copy.name ?? "") \(copy.from) -> \(copy.to), resumed"
         case .copy(let copy):
             switch copy.source {
             case .generated(let bytes): "copy \(Quantity.describe(bytes: bytes)) \(copy.from) -> \(copy.to)"
@@ -194,6 +214,7 @@ extension ScenarioRunner {
             }
         case .wait(let pause): "wait \(Quantity.describe(pause))"
         case .kill(let node): "kill \(node)"
+        case .restart(let node): "restart \(node)"
         case .expect(let expectation):
             switch expectation.bound {
             case .equals(let value): "expect \(expectation.node) \(expectation.counter) = \(value)"
@@ -202,7 +223,7 @@ extension ScenarioRunner {
             }
         case .capture(let capture): "capture \(capture.end)\(capture.stop ? " stop" : "")"
         case .expectCapture(let expectation): "expect capture \(expectation.end) clean in tshark"
-        case .await(let name): "await \(name)"
+        case let .await(name, fails): "await \(name)\(fails ? " (to fail)" : "")"
         case .stop(let name): "stop \(name)"
         }
     }

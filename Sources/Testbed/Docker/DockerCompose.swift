@@ -163,6 +163,25 @@ public struct DockerCompose: Launcher {
         try DockerEngine.cli().must(["kill", container])
     }
 
+    /// `docker restart`, then docker's health check again.
+    public func restart(_ node: RunRecord.Node, of record: RunRecord, in run: RunDirectory,
+                        timeout: Double) throws(OrchestratorError) -> RunRecord.Node {
+        guard let container = node.container else { throw OrchestratorError("\(node.name) has no container") }
+        let engine = try DockerEngine.cli()
+        try engine.must(["restart", "-t", "1", container])
+        let deadline = Date().addingTimeInterval(timeout)
+        while Date() < deadline {
+            if let state = engine.inspect([container])[container], state.health == "healthy" {
+                var restarted = node
+                restarted.address = state.address
+                if node.isOurProcess { restarted.pid = state.pid }
+                return restarted
+            }
+            usleep(250_000)
+        }
+        throw OrchestratorError("\(container) was restarted and is not healthy within \(Int(timeout)) s")
+    }
+
     /// `compose down -v`: the containers, the network and any volume go; the run directory
     /// (logs of captures, the hosts' disks) stays, as after a local run.
     public func stop(_ record: RunRecord, in run: RunDirectory, print: (String) -> Void) throws(OrchestratorError) {

@@ -35,6 +35,11 @@ public protocol Launcher: Sendable {
     /// `kill` step injects. The rest of the run goes on.
     func crash(_ node: RunRecord.Node) throws(OrchestratorError)
 
+    /// Starts one node again (killed first if it still runs) and returns its entry once it is
+    /// ready: a scenario's `restart`, a crashed router brought back while the rest run on.
+    func restart(_ node: RunRecord.Node, of record: RunRecord, in run: RunDirectory,
+                 timeout: Double) throws(OrchestratorError) -> RunRecord.Node
+
     /// Stops every node of the run and removes what `start` made (processes, namespaces,
     /// devices). Logs and captures stay.
     func stop(_ record: RunRecord, in run: RunDirectory, print: (String) -> Void) throws(OrchestratorError)

@@ -65,10 +65,8 @@ public struct LocalProcesses: Launcher {
             for node in processes {
                 let log = run.logPath(node: node.name)
                 try? FileManager.default.removeItem(atPath: log)
-                var arguments = ["node", "--topology", absolutePath, "--name", node.name, "--run-dir", run.path]
-                if let port = options.basePort { arguments += ["--base-port", String(port)] }
-                if options.capture { arguments.append("--capture") }
-                if let mode = options.nicMode { arguments += ["--nic", mode.rawValue] }
+                let arguments = Self.nodeArguments(node.name, topology: absolutePath, run: run, basePort: options.basePort,
+                                                   capture: options.capture, nicMode: options.nicMode?.rawValue)
                 let name = node.name
                 children[node.name] = try ChildProcess(loop: loop, executable: executable, arguments: arguments,
                                                        logPath: log, detached: true) { status, signal in
@@ -109,12 +107,13 @@ public struct LocalProcesses: Launcher {
             throw OrchestratorError("topology '\(topology.name)' did not come up; the other nodes were stopped")
         }
 
-        let record = RunRecord(name: topology.name, topology: absolutePath, basePort: topology.basePort, capture: options.capture,
+        var record = RunRecord(name: topology.name, topology: absolutePath, basePort: topology.basePort, capture: options.capture,
                                launcher: name,
                                nodes: topology.nodes.map { node in
                                    entry(for: node, pid: children[node.name]?.pid, run: run,
                                          namespace: namespaces.first { $0.spec.name == node.name })
                                })
+        record.nicMode = options.nicMode?.rawValue
         do { try run.write(record) } catch {
             for child in children.values { child.kill(SIGKILL) }
             removeNamespaces()
@@ -123,6 +122,62 @@ public struct LocalProcesses: Launcher {
         // The nodes run on; `up` stops watching them so its loop can end.
         children.values.forEach { $0.release() }
         return record
+    }
+
+    /// What a node process is started with, by `up` and by a restart of one node.
+    static func nodeArguments(_ node: String, topology: String, run: RunDirectory, basePort: UInt16?,
+                              capture: Bool, nicMode: String?) -> [String] {
+        var arguments = ["node", "--topology", topology, "--name", node, "--run-dir", run.path]
+        if let basePort { arguments += ["--base-port", String(basePort)] }
+        if capture { arguments.append("--capture") }
+        if let nicMode { arguments += ["--nic", nicMode] }
+        return arguments
+    }
+
+    /// Starts one node's process again, as `up` did (killed first if it still runs), and
+    /// waits until it answers; the record gets its new pid.
+    public func restart(_ node: RunRecord.Node, of record: RunRecord, in run: RunDirectory,
+                        timeout: Double) throws(OrchestratorError) -> RunRecord.Node {
+        guard node.isOurProcess else {
+            throw OrchestratorError("\(node.name) is a \(node.kind) node, not a process of ours: nicbed cannot restart it alone")
+        }
+        if ProcessControl.isAlive(node.pid) {
+            Glibc.kill(node.pid, SIGKILL)
+            _ = ProcessControl.waitForExit(node.pid, seconds: 5)
+        }
+        unlink(node.socket)
+        let loop: Loop
+        do { loop = try Loop() } catch { throw OrchestratorError("cannot start an event loop: \(error)") }
+        defer { loop.close() }
+        let arguments = Self.nodeArguments(node.name, topology: record.topology, run: run, basePort: record.basePort,
+                                           capture: record.capture, nicMode: record.nicMode)
+        var exited: String?
+        let child: ChildProcess
+        do {
+            child = try ChildProcess(loop: loop, executable: ProcessControl.currentExecutable(), arguments: arguments,
+                                     logPath: run.logPath(node: node.name), detached: true) { status, signal in
+                exited = signal != 0 ? "killed by signal \(signal)" : "exited with status \(status)"
+            }
+        } catch {
+            throw OrchestratorError("cannot start \(node.name) again: \(error)")
+        }
+        var answered = false
+        let deadline = Date().addingTimeInterval(timeout)
+        let poll = LoopTimer(loop: loop)
+        poll.start(after: 20, repeating: 50) {
+            answered = ControlClient.status(at: node.socket) != nil
+            if answered || exited != nil || Date() > deadline { loop.stop() }
+        }
+        loop.run()
+        poll.close()
+        guard answered else {
+            child.kill(SIGKILL)
+            throw OrchestratorError("\(node.name) did not come back: \(exited ?? "no answer within \(Int(timeout)) s") (log: \(run.logPath(node: node.name)))")
+        }
+        child.release()
+        var restarted = node
+        restarted.pid = child.pid
+        return restarted
     }
 
     /// How the run record keeps a node: our processes by pid and control socket; a linux or

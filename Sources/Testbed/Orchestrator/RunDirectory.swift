@@ -86,6 +86,8 @@ public struct RunRecord: Codable, Sendable, Equatable {
     /// The launcher that started the run (`Launchers.named`); nil in records of runs started
     /// before launchers had names, which were all local.
     public var launcher: String?
+    /// `up --nic`, so that a node restarted alone runs the card it ran before; nil: the file's.
+    public var nicMode: String?
     public var nodes: [Node]
 
     public init(name: String, topology: String, basePort: UInt16, capture: Bool, launcher: String?, nodes: [Node]) {

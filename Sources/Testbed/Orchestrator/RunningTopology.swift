@@ -81,6 +81,16 @@ public struct RunningTopology: Sendable {
 
     public func crash(_ node: RunRecord.Node) throws(OrchestratorError) { try launcher.crash(node) }
 
+    /// Brings one node back, and records its new pid.
+    public func restart(_ node: RunRecord.Node, timeout: Double = 60) throws(OrchestratorError) {
+        let restarted = try launcher.restart(node, of: record, in: directory, timeout: timeout)
+        var updated = record
+        if let index = updated.nodes.firstIndex(where: { $0.name == node.name }) { updated.nodes[index] = restarted }
+        do { try directory.write(updated) } catch {
+            throw OrchestratorError("\(node.name) runs again, but the run record could not be updated: \(error)")
+        }
+    }
+
     /// Stops every node through the launcher and forgets the run (logs and captures stay).
     public func stop(print: (String) -> Void) throws(OrchestratorError) {
         try launcher.stop(record, in: directory, print: print)
