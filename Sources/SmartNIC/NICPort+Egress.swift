@@ -29,6 +29,12 @@ extension NICPort {
             counters.droppedLinkDown += 1
             return
         }
+        // The frame's headers are in the first part, after the encapsulation (payloads follow).
+        if !egressFilter.isEmpty, let first = datagram.first, first.count > headroom,
+           egressFilter.drops(UnsafeRawBufferPointer(rebasing: first[headroom...])) {
+            counters.droppedByFilter += 1
+            return
+        }
         if isImpaired, let shaper {
             shaper.offer(datagram, headroom: headroom, now: clock())
             return

@@ -49,6 +49,10 @@ public final class NICPort {
     public var ingress: Impairments = .none {
         didSet { ingressChanged() }
     }
+    /// Rules that drop chosen frames this end sends (`FrameFilter`), before the impairments; and
+    /// those that drop chosen frames arriving from a peer with no port of ours to filter them.
+    public var egressFilter = FrameFilter()
+    public var ingressFilter = FrameFilter()
     /// Down, every frame transmitted or received is dropped and counted (`droppedLinkDown`),
     /// and so are the frames waiting in the delay lines when it goes down.
     public var isLinkUp = true {
@@ -131,6 +135,10 @@ public final class NICPort {
             return
         }
         guard let frame = decapsulate(datagram) else { return }
+        if !ingressFilter.isEmpty, ingressFilter.drops(frame) {
+            counters.droppedByFilter += 1
+            return
+        }
         // Only a frame the link would carry is impaired: garbage takes no delay-line slot.
         if isIngressImpaired, let ingressShaper {
             withUnsafePointer(to: datagram) {

@@ -25,6 +25,9 @@ public struct PortCounters: Sendable, Equatable, Codable {
     // Link impairments on egress (`NICPort.egress`) and the link's state. A frame the host
     // transmits is counted in `transmittedFrames` before any of these act on it.
 
+    /// Frames a rule of the port's filters picked and dropped (`NICPort.egressFilter`, or
+    /// `ingressFilter` for a peer with no port of ours).
+    public var droppedByFilter = 0
     /// Frames lost by the impairments' `loss` (independent or bursty).
     public var droppedLoss = 0
     /// Tail drops at the rate limiter: its queue held `queueLimit` bytes already.

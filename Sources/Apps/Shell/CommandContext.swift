@@ -74,9 +74,9 @@ protocol NodeCommand {
 
 public enum NodeCommands {
     static let all: [any NodeCommand.Type] = [PingCommand.self, StatsCommand.self, AddrCommand.self, TCPSendCommand.self,
-                                              TCPReceiveCommand.self, CaptureCommand.self, LinkCommand.self, FetchCommand.self]
+                                              TCPReceiveCommand.self, CaptureCommand.self, LinkCommand.self, FilterCommand.self, FetchCommand.self]
     /// What a switch can do: it has ports and a bridge, no IP stack.
-    static let switchCommands: Set<String> = [StatsCommand.name, CaptureCommand.name, LinkCommand.name]
+    static let switchCommands: Set<String> = [StatsCommand.name, CaptureCommand.name, LinkCommand.name, FilterCommand.name]
 
     public static func run(_ argv: [String], in context: CommandContext) {
         guard let name = argv.first else {
