@@ -48,7 +48,7 @@ let package = Package(
         // Scenario files and their runner: distributed integration tests against a running
         // topology, through the nicbed commands a user would type.
         .target(name: "Scenarios", dependencies: [
-            "Testbed", "Topology", "Wire",
+            "Testbed", "Topology", "Wire", "SmartNIC",
             .product(name: "Yams", package: "Yams"),
         ]),
         .executableTarget(name: "nicbed", dependencies: [

@@ -33,6 +33,9 @@ public struct Step: Sendable {
         case restart(node: String)
         case expect(Expectation)
         case capture(Capture)
+        case filter(Filter)
+        case partition(Partition)
+        case heal(name: String?)
         case expectCapture(CaptureExpectation)
         /// `fails`: the awaited step must have failed (a copy cut by a fault), and that passes.
         case await(name: String, fails: Bool)
@@ -114,6 +117,25 @@ public struct Step: Sendable {
         public var minimumFrames: Int
     }
 
+    /// `filter: {end, name, drop: {proto, src, dst, port, tcp, every}}` adds a rule (the words
+    /// of the node command `filter add`); `filter: {end, name, remove: true}` removes it.
+    public struct Filter: Sendable {
+        public var end: String
+        public var name: String
+        /// FIELD VALUE pairs; nil removes the rule.
+        public var drop: [(String, String)]?
+    }
+
+    /// `partition: {groups: [[h1], [h2, l1]]}`: no member of a group reaches a member of
+    /// another; `partition: {from: [h1], to: [h2]}`: one way only (h1's frames do not reach h2,
+    /// h2's reach h1). Made of filter rules at the members' own ports (or, for a linux node, at
+    /// the far end of its links), by IPv4 destination, so it holds across switches and routers.
+    public struct Partition: Sendable {
+        public var name: String
+        /// Each pair (A, B): frames from A's members to B's addresses are dropped.
+        public var blocked: [(from: [String], to: [String])]
+    }
+
     public var kind: String {
         switch action {
         case .ping: "ping"
@@ -126,6 +148,9 @@ public struct Step: Sendable {
         case .restart: "restart"
         case .expect, .expectCapture: "expect"
         case .capture: "capture"
+        case .filter: "filter"
+        case .partition: "partition"
+        case .heal: "heal"
         case .await: "await"
         case .stop: "stop"
         }

@@ -1,4 +1,5 @@
 import Foundation
+import SmartNIC
 import Topology
 import Wire
 import Yams
@@ -13,7 +14,7 @@ public enum ScenarioParser {
         static let name = "1 to 64 of a-z, 0-9, '-' and '_'"
         static let topology = "the path of a topology file, relative to the scenario's folder"
         static let steps = "a sequence of steps, each a mapping with one key: \(kinds.joined(separator: ", "))"
-        static let kinds = ["ping", "pingall", "copy", "run", "link", "wait", "kill", "restart", "capture", "expect", "await", "stop"]
+        static let kinds = ["ping", "pingall", "copy", "run", "link", "wait", "kill", "restart", "capture", "filter", "partition", "heal", "expect", "await", "stop"]
         static let node = "the name of a node of the topology"
         static let end = "NODE:IFACE of the topology, e.g. r1:eth1"
         static let count = "an integer from 1 to 100000"
@@ -66,6 +67,8 @@ public enum ScenarioParser {
     struct Context {
         let topology: Topology
         var background: [String: Int] = [:]
+        /// Partitions made so far, by name, for `heal`.
+        var partitions: Set<String> = []
 
         mutating func step(_ item: YAMLField, number: Int) throws(TopologyError) -> Step {
             let entries = try item.entries(accepted: Accepted.steps)
@@ -91,6 +94,18 @@ public enum ScenarioParser {
                 }
                 step.action = entry.name == "kill" ? .kill(node: node) : .restart(node: node)
                 step.timeout = .seconds(entry.name == "kill" ? 30 : 90)
+            case "heal":
+                if value.isNull || (value.node.scalar?.string == "all") {
+                    step.action = .heal(name: nil)
+                } else {
+                    let field = try scalarOrField(value, key: "name", accepted: "the name of a partition")
+                    let name = try field.string(accepted: "the name of a partition")
+                    guard partitions.contains(name) else {
+                        throw field.error("no earlier partition is named '\(name)'", accepted: partitions.isEmpty ? "a partition step before it" : partitions.sorted().joined(separator: ", "))
+                    }
+                    step.action = .heal(name: name)
+                }
+                step.timeout = .seconds(30)
             case "await", "stop":
                 let nameField: YAMLField
                 var within: Duration?
@@ -134,6 +149,8 @@ public enum ScenarioParser {
             case "run": ["node", "command", "exit", "output", "background"]
             case "link": ["end", "set", "down", "up"]
             case "capture": ["end", "stop"]
+            case "filter": ["end", "name", "drop", "remove"]
+            case "partition": ["name", "groups", "from", "to"]
             default: ["node", "counter", "equals", "at_least", "at_most", "capture", "tshark", "frames"]
             }
             let fields = value.isNull && entry.name == "pingall"
@@ -262,6 +279,54 @@ public enum ScenarioParser {
                 } ?? false
                 step.action = .capture(Step.Capture(end: end, stop: stop))
                 step.timeout = .seconds(15)
+            case "filter":
+                let end = try self.end(try required("end", Accepted.end))
+                let nameField = try required("name", "a name for the rule")
+                let name = try nameField.string(accepted: "a name for the rule")
+                guard (1...32).contains(name.count), name.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-" || $0 == "_") }) else {
+                    throw nameField.error("'\(name)' is not a rule name", accepted: "1 to 32 of letters, digits, '-' and '_'")
+                }
+                switch (fields.optional("drop"), fields.optional("remove")) {
+                case let (drop?, nil):
+                    var pairs: [(String, String)] = []
+                    let accepted = "a mapping of proto, src, dst, port, tcp, every, e.g. {tcp: syn}"
+                    for entry in try drop.fields(accepting: ["proto", "src", "dst", "port", "tcp", "every"], accepted: accepted).entries {
+                        pairs.append((entry.name, try entry.value.string(accepted: accepted)))
+                    }
+                    // Checked by the node's own parser now, so a bad rule stops the scenario before it starts.
+                    do { _ = try FrameRule(name: name, fields: pairs) } catch { throw drop.error(error.message) }
+                    step.action = .filter(Step.Filter(end: end, name: name, drop: pairs))
+                case let (nil, remove?):
+                    guard try remove.string(accepted: "true") == "true" else { throw remove.error("only 'true'", accepted: "remove: true") }
+                    step.action = .filter(Step.Filter(end: end, name: name, drop: nil))
+                default:
+                    throw value.error("give exactly one of drop and remove", accepted: "drop: {tcp: syn}, or remove: true")
+                }
+                step.timeout = .seconds(15)
+            case "partition":
+                let name = try fields.optional("name").map { f throws(TopologyError) in try f.string(accepted: "a name") } ?? "partition-\(step.number)"
+                guard !partitions.contains(name) else {
+                    throw value.error("a partition named '\(name)' is in place already", accepted: "another name, or heal it first")
+                }
+                var blocked: [(from: [String], to: [String])] = []
+                switch (fields.optional("groups"), fields.optional("from"), fields.optional("to")) {
+                case let (groups?, nil, nil):
+                    var lists: [[String]] = []
+                    for item in try groups.sequence(accepted: "a sequence of groups, each a sequence of nodes") { lists.append(try members(item)) }
+                    guard lists.count >= 2 else { throw groups.error("a partition needs two groups at least", accepted: "[[h1], [h2]]") }
+                    let all = lists.flatMap { $0 }
+                    guard Set(all).count == all.count else { throw groups.error("a node is in two groups", accepted: "each node in one group") }
+                    for (i, a) in lists.enumerated() { for (j, b) in lists.enumerated() where i != j { blocked.append((a, b)) } }
+                case let (nil, from?, to?):
+                    let (a, b) = (try members(from), try members(to))
+                    guard Set(a).isDisjoint(with: b) else { throw to.error("a node is on both sides", accepted: "two groups apart") }
+                    blocked = [(a, b)]
+                default:
+                    throw value.error("give groups (both ways), or from and to (one way)", accepted: "groups: [[h1], [h2]], or from: [h1], to: [h2]")
+                }
+                partitions.insert(name)
+                step.action = .partition(Step.Partition(name: name, blocked: blocked))
+                step.timeout = .seconds(30)
             case "expect" where fields.optional("capture") != nil:
                 for key in ["node", "counter", "equals", "at_least", "at_most"] {
                     if let written = fields.key(key) { throw written.error("'\(key)' is for a counter; this expects a capture", accepted: "capture, tshark, frames") }
@@ -303,6 +368,21 @@ public enum ScenarioParser {
             }
             background[name] = number
             return name
+        }
+
+        /// A group of a partition: hosts and linux nodes (whose traffic is the point; routers and
+        /// switches carry whatever the ends let through).
+        func members(_ field: YAMLField) throws(TopologyError) -> [String] {
+            var names: [String] = []
+            for item in try field.sequence(accepted: "a sequence of nodes, e.g. [h1, l1]") {
+                let name = try node(item)
+                guard let kind = topology.node(named: name)?.kind, kind == .host || kind == .linux else {
+                    throw item.error("\(name) is a \(topology.node(named: name)?.kind.rawValue ?? "") node: partitions are between hosts and linux nodes", accepted: "hosts and linux nodes")
+                }
+                names.append(name)
+            }
+            guard !names.isEmpty else { throw field.error("an empty group", accepted: "one node at least") }
+            return names
         }
 
         func node(_ field: YAMLField) throws(TopologyError) -> String {

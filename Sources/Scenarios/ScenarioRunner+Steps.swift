@@ -95,6 +95,54 @@ extension ScenarioRunner {
             return finish(command(arguments, label: label(step), seconds: seconds) { status, printed in
                 status == 0 ? .pass(lastLine(printed)) : .fail("`nicbed \(arguments.joined(separator: " "))` exited \(status): \(lastLine(printed))")
             })
+        case .filter(let filter):
+            let (node, interface, incoming) = ourPort(for: filter.end)
+            let direction: [String] = incoming ? ["--incoming"] : []
+            var arguments: [String] = ["exec", node, "filter", filter.drop == nil ? "del" : "add", interface] + direction + [filter.name]
+            for (field, value) in filter.drop ?? [] { arguments += [field, value] }
+            return finish(command(arguments, label: label(step), seconds: seconds) { status, printed in
+                status == 0 ? .pass(lastLine(printed)) : .fail("`nicbed \(arguments.joined(separator: " "))` exited \(status): \(lastLine(printed))")
+            })
+        case .partition(let partition):
+            var installed: [InstalledRule] = []
+            for (from, to) in partition.blocked {
+                let addresses = to.flatMap { name in topology.node(named: name)?.interfaces.compactMap { $0.address?.address.description } ?? [] }
+                for member in from {
+                    for interface in topology.node(named: member)?.interfaces ?? [] {
+                        let (node, port, incoming) = ourPort(for: "\(member):\(interface.name)")
+                        for address in addresses {
+                            let rule = InstalledRule(node: node, interface: port, incoming: incoming,
+                                                     name: "\(partition.name).\(installed.count + 1)")
+                            let arguments = ["exec", node, "filter", "add", port] + (incoming ? ["--incoming"] : []) + [rule.name, "dst", address]
+                            let added = command(arguments, label: label(step, String(installed.count + 1)), seconds: 15) { status, printed in
+                                status == 0 ? .pass("") : .fail("`nicbed \(arguments.joined(separator: " "))` exited \(status): \(lastLine(printed))")
+                            }
+                            if added.failure != nil {
+                                partitions[partition.name] = installed
+                                return finish(added)
+                            }
+                            installed.append(rule)
+                        }
+                    }
+                }
+            }
+            partitions[partition.name] = installed
+            let sides = partition.blocked.map { "\($0.from.joined(separator: ",")) -/-> \($0.to.joined(separator: ","))" }
+            return finish(.pass("\(sides.joined(separator: "; ")) (\(installed.count) rules)"))
+        case .heal(let name):
+            let names = name.map { [$0] } ?? partitions.keys.sorted()
+            var removed = 0
+            for partition in names {
+                for rule in partitions.removeValue(forKey: partition) ?? [] {
+                    let arguments = ["exec", rule.node, "filter", "del", rule.interface] + (rule.incoming ? ["--incoming"] : []) + [rule.name]
+                    let deleted = command(arguments, label: label(step, String(removed + 1)), seconds: 15) { status, printed in
+                        status == 0 ? .pass("") : .fail("`nicbed \(arguments.joined(separator: " "))` exited \(status): \(lastLine(printed))")
+                    }
+                    if deleted.failure != nil { return finish(deleted) }
+                    removed += 1
+                }
+            }
+            return finish(.pass("healed \(names.isEmpty ? "nothing" : names.joined(separator: ", ")) (\(removed) rules removed)"))
         case .expectCapture(let expectation):
             return finish(checkCapture(expectation, label: label(step), seconds: seconds), "\(label(step)).out")
         case let .await(name, fails):
@@ -188,6 +236,18 @@ extension ScenarioRunner {
         return .pass(measured)
     }
 
+    /// Where a rule for the frames a link end sends goes: that end's own port when the node is
+    /// ours, else the far end's, filtering what arrives (`--incoming`).
+    func ourPort(for end: String) -> (node: String, interface: String, incoming: Bool) {
+        let parts = end.split(separator: ":").map(String.init)
+        guard let node = topology.node(named: parts[0]), !node.kind.runsOurStack,
+              let link = topology.links.first(where: { $0.a == Endpoint(node: parts[0], interface: parts[1]) || $0.b == Endpoint(node: parts[0], interface: parts[1]) }) else {
+            return (parts[0], parts[1], false)
+        }
+        let far = link.a.node == parts[0] && link.a.interface == parts[1] ? link.b : link.a
+        return (far.node, far.interface, true)
+    }
+
     /// Sleeps, waking for an interrupt.
     func sleep(for pause: Duration) {
         let until = Date().addingTimeInterval(Double(pause.components.seconds) + Double(pause.components.attoseconds) / 1e18)
@@ -222,6 +282,11 @@ extension ScenarioRunner {
             case .atMost(let value): "expect \(expectation.node) \(expectation.counter) <= \(value)"
             }
         case .capture(let capture): "capture \(capture.end)\(capture.stop ? " stop" : "")"
+        case .filter(let filter):
+            filter.drop.map { "filter \(filter.end) \(filter.name): drop \($0.map { "\($0.0) \($0.1)" }.joined(separator: " "))" } ?? "filter \(filter.end) \(filter.name) removed"
+        case .partition(let partition):
+            "partition \(partition.name): \(partition.blocked.map { "\($0.from.joined(separator: ",")) -/-> \($0.to.joined(separator: ","))" }.joined(separator: "; "))"
+        case .heal(let name): "heal \(name ?? "every partition")"
         case .expectCapture(let expectation): "expect capture \(expectation.end) clean in tshark"
         case let .await(name, fails): "await \(name)\(fails ? " (to fail)" : "")"
         case .stop(let name): "stop \(name)"

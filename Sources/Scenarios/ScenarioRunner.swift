@@ -35,6 +35,16 @@ public final class ScenarioRunner {
     let runName: String
     /// Steps running in the background, by name, with the check `await` makes of them.
     var background: [String: Background] = [:]
+    /// The filter rules each partition put in place, for `heal`.
+    var partitions: [String: [InstalledRule]] = [:]
+
+    /// A rule at a port of ours: `nicbed exec NODE filter add IFACE [--incoming] NAME …`.
+    struct InstalledRule {
+        var node: String
+        var interface: String
+        var incoming: Bool
+        var name: String
+    }
 
     struct Background {
         var step: Step

@@ -23,7 +23,7 @@ struct ScenarioParsing {
 
     @Test func everyShippedScenarioParses() throws {
         let names = try FileManager.default.contentsOfDirectory(atPath: Self.folder).filter { $0.hasSuffix(".yaml") }
-        #expect(names.count >= 9)
+        #expect(names.count >= 12)
         for name in names + ["docker/app-in-container.yaml"] {
             let scenario = try ScenarioParser.load(path: "\(Self.folder)/\(name)")
             #expect(!scenario.steps.isEmpty, "\(name)")
@@ -67,6 +67,14 @@ struct ScenarioParsing {
         ("  - link: {end: r1:eth1, set: {los: 1%}}\n", "steps[1].link.set.los: unknown impairment 'los'"),
         ("  - expect: {node: h2, counter: x, equals: 1, at_most: 2}\n", "steps[1].expect: no single bound; accepted: exactly one of equals, at_least, at_most"),
         ("  - run: {node: h1, command: [ping], output: \"([\"}\n", "steps[1].run.output: '([' is not a regular expression"),
+        ("  - partition: {groups: [[h1], [r1]]}\n", "steps[1].partition.groups[2][1]: r1 is a router node: partitions are between hosts and linux nodes"),
+        ("  - partition: {groups: [[h1]]}\n", "steps[1].partition.groups: a partition needs two groups at least"),
+        ("  - partition: {groups: [[h1], [h1, h2]]}\n", "steps[1].partition.groups: a node is in two groups"),
+        ("  - partition: {from: [h1]}\n", "steps[1].partition: give groups (both ways), or from and to (one way)"),
+        ("  - heal: split\n", "steps[1].heal: no earlier partition is named 'split'"),
+        ("  - filter: {end: h2:eth0, name: f, drop: {tcp: synack}}\n", "steps[1].filter.drop: tcp 'synack'; accepted: syn (SYN without ACK), fin, rst, ack"),
+        ("  - filter: {end: h2:eth0, name: f, drop: {dst: 10.0.0}}\n", "steps[1].filter.drop: dst '10.0.0' is not A.B.C.D or A.B.C.D/N"),
+        ("  - filter: {end: h2:eth0, name: f}\n", "steps[1].filter: give exactly one of drop and remove"),
         ("  - ping: {from: h1, to: h2}\n    extra: 1\n", "example.yaml:4:5: steps[1]: a step has exactly one key, its kind (got 2)"),
         ("  - copy: {from: h1, to: h2, size: 1MiB, background: a}\n  - copy: {from: h1, to: h2, size: 1MiB, background: a}\n", "example.yaml:5:54: steps[2].copy.background: step 1 runs in the background as 'a' already"),
     ])

@@ -51,45 +51,10 @@ enum FilterCommand: NodeCommand {
         }
     }
 
-    struct RuleError: Error { var message: String }
-
-    /// FIELD VALUE pairs, each field once, all checked before the rule takes effect.
-    static func parse(name: String, _ words: [String]) throws(RuleError) -> FrameRule {
-        guard words.count % 2 == 0 else { throw RuleError(message: "fields come in pairs (FIELD VALUE); usage: \(usage)") }
-        var rule = FrameRule(name: name)
-        var seen: Set<String> = []
-        for index in stride(from: 0, to: words.count, by: 2) {
-            let (field, value) = (words[index], words[index + 1])
-            guard seen.insert(field).inserted else { throw RuleError(message: "'\(field)' given twice") }
-            switch field {
-            case "proto":
-                guard let proto = FrameRule.Carried(rawValue: value) else {
-                    throw RuleError(message: "proto '\(value)'; accepted: \(FrameRule.Carried.allCases.map(\.rawValue).joined(separator: ", "))")
-                }
-                rule.proto = proto
-            case "src", "dst":
-                let text = value.contains("/") ? value : "\(value)/32"
-                guard let prefix = IPv4Interface(text) else { throw RuleError(message: "\(field) '\(value)' is not A.B.C.D or A.B.C.D/N") }
-                if field == "src" { rule.source = prefix } else { rule.destination = prefix }
-            case "port":
-                guard let port = UInt16(value), port > 0 else { throw RuleError(message: "port '\(value)' is not 1...65535") }
-                rule.port = port
-            case "tcp":
-                guard let kind = FrameRule.TCPKind(rawValue: value) else {
-                    throw RuleError(message: "tcp '\(value)'; accepted: syn (SYN without ACK), fin, rst, ack (a pure ACK, no payload)")
-                }
-                rule.tcp = kind
-            case "every":
-                guard let n = Int(value), (1...1_000_000).contains(n) else { throw RuleError(message: "every '\(value)' is not 1...1000000") }
-                rule.every = n
-            default:
-                throw RuleError(message: "unknown field '\(field)'; accepted: proto, src, dst, port, tcp, every")
-            }
-        }
-        if rule.proto == .arp, rule.source != nil || rule.destination != nil || rule.port != nil || rule.tcp != nil {
-            throw RuleError(message: "an ARP rule takes no addresses, ports or TCP flags")
-        }
-        return rule
+    /// FIELD VALUE pairs, as `FrameRule(name:fields:)` reads them.
+    static func parse(name: String, _ words: [String]) throws(FrameRule.SyntaxError) -> FrameRule {
+        guard words.count % 2 == 0 else { throw FrameRule.SyntaxError(message: "fields come in pairs (FIELD VALUE); usage: \(usage)") }
+        return try FrameRule(name: name, fields: stride(from: 0, to: words.count, by: 2).map { (words[$0], words[$0 + 1]) })
     }
 
     static func list(_ port: NICPort, in context: CommandContext) {

@@ -34,6 +34,48 @@ public struct FrameRule: Sendable, Hashable, CustomStringConvertible {
         self.every = max(1, every)
     }
 
+    public struct SyntaxError: Error, Sendable {
+        public var message: String
+        public init(message: String) { self.message = message }
+    }
+
+    /// A rule from FIELD VALUE pairs as people write them (`tcp syn`, `dst 10.0.2.1`, `every 5`):
+    /// each field once, every value checked, so a bad rule never half-applies.
+    public init(name: String, fields: [(String, String)]) throws(SyntaxError) {
+        self.init(name: name)
+        var seen: Set<String> = []
+        for (field, value) in fields {
+            guard seen.insert(field).inserted else { throw SyntaxError(message: "'\(field)' given twice") }
+            switch field {
+            case "proto":
+                guard let carried = Carried(rawValue: value) else {
+                    throw SyntaxError(message: "proto '\(value)'; accepted: \(Carried.allCases.map(\.rawValue).joined(separator: ", "))")
+                }
+                proto = carried
+            case "src", "dst":
+                let text = value.contains("/") ? value : "\(value)/32"
+                guard let prefix = IPv4Interface(text) else { throw SyntaxError(message: "\(field) '\(value)' is not A.B.C.D or A.B.C.D/N") }
+                if field == "src" { source = prefix } else { destination = prefix }
+            case "port":
+                guard let number = UInt16(value), number > 0 else { throw SyntaxError(message: "port '\(value)' is not 1...65535") }
+                port = number
+            case "tcp":
+                guard let kind = TCPKind(rawValue: value) else {
+                    throw SyntaxError(message: "tcp '\(value)'; accepted: syn (SYN without ACK), fin, rst, ack (a pure ACK, no payload)")
+                }
+                tcp = kind
+            case "every":
+                guard let n = Int(value), (1...1_000_000).contains(n) else { throw SyntaxError(message: "every '\(value)' is not 1...1000000") }
+                every = n
+            default:
+                throw SyntaxError(message: "unknown field '\(field)'; accepted: proto, src, dst, port, tcp, every")
+            }
+        }
+        if proto == .arp, source != nil || destination != nil || port != nil || tcp != nil {
+            throw SyntaxError(message: "an ARP rule takes no addresses, ports or TCP flags")
+        }
+    }
+
     public var description: String {
         var words = [name + ":"]
         if let proto { words.append(proto.rawValue) }
