@@ -18,7 +18,7 @@ public final class ScenarioRunner {
         public var keep = false
         /// The folder under which each scenario gets its artifacts folder.
         public var artifacts: String
-        /// Seeds the generated files of `copy` steps.
+        /// Seeds every link impairment (`nicbed up --seed`) and the generated files of `copy` steps.
         public var seed: UInt64
         public init(artifacts: String, seed: UInt64) {
             self.artifacts = artifacts
@@ -83,6 +83,7 @@ public final class ScenarioRunner {
         print("scenario \(scenario.name) (\(scenario.file)) on \(topology.name), \(options.docker ? "under docker" : "local processes")")
         var up = ["up", scenario.topology]
         if let port = options.basePort { up += ["--base-port", String(port)] }
+        up += ["--seed", String(options.seed)]
         if options.docker { up += ["--docker"] + (options.image.map { ["--image", $0] } ?? []) }
         let upVerdict = command(up, label: "up", seconds: 300) { status, printed in
             status == 0 ? .pass("") : .fail("`nicbed \(up.joined(separator: " "))` exited \(status): \(printed.split(separator: "\n").suffix(3).joined(separator: " / "))")

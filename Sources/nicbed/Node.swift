@@ -26,6 +26,9 @@ struct Node: ParsableCommand {
     @Option(help: "Run the node's NIC as 'smart' or 'conventional', overriding the file.")
     var nic: NICMode?
 
+    @Option(help: "Mixed into the seed of every impairment's random draws (0: the topology's own seeds).")
+    var seed: UInt64 = 0
+
     @Flag(help: "The node is a container on a docker network: bind every link end on all addresses and find peers by their service names (what `nicbed compose` asks for).")
     var inContainer = false
 
@@ -42,7 +45,7 @@ struct Node: ParsableCommand {
         var logger = Logger(label: "nicbed.node.\(name)")
         logger.logLevel = .info
         do {
-            let node = try NodeRuntime(topology: model, name: name, runDirectory: directory, capture: capture, logger: logger)
+            let node = try NodeRuntime(topology: model, name: name, runDirectory: directory, capture: capture, seed: seed, logger: logger)
             try node.run()
         } catch {
             logger.error("node \(name) failed: \(error)")

@@ -42,7 +42,7 @@ struct TestCommand: ParsableCommand {
     @Option(help: "The folder for each scenario's artifacts (logs, captures, step outputs).")
     var artifacts = "nicbed-artifacts"
 
-    @Option(help: "Seed of the files the copy steps generate (printed; random unless set).")
+    @Option(help: "Seed of every link impairment's random draws and of the files copy steps generate (printed; random unless set), so a run is as repeatable as real time allows.")
     var seed: UInt64?
 
     func run() throws {

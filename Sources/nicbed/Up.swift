@@ -25,6 +25,9 @@ struct Up: ParsableCommand {
     @Option(help: "Run every node's NIC as 'smart' or 'conventional', overriding the file's nic: settings (card memory and header prefix stay).")
     var nic: NICMode?
 
+    @Option(help: "Mixed into the seed of every link impairment's random draws: the same seed repeats a run's losses, another varies them.")
+    var seed: UInt64 = 0
+
     @Flag(help: "Run every node as a container of a docker compose project instead of a local process.")
     var docker = false
 
@@ -42,7 +45,8 @@ struct Up: ParsableCommand {
             throw ValidationError("--project '\(project)' is not a project name: 1 to 24 of a-z, 0-9 and '-'")
         }
         do {
-            let options = Orchestrator.UpOptions(basePort: basePort, capture: capture, nicMode: nic, project: project, image: image)
+            var options = Orchestrator.UpOptions(basePort: basePort, capture: capture, nicMode: nic, project: project, image: image)
+            options.seed = seed
             let launcher: any Launcher = docker ? Launchers.docker : Launchers.local
             let record = try Orchestrator.up(topologyPath: topology, options: options, launcher: launcher) { print($0) }
             print(StatusTable.render(try RunningTopology(directory: RunDirectory(topologyName: record.name))))

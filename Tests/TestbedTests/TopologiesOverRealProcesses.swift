@@ -36,6 +36,27 @@ struct TopologiesOverRealProcesses {
         }
     }
 
+    /// `up --seed`: the same seed, the same frames lost; another seed, others.
+    @Test func aSeedRepeatsTheLossesOfARunAndAnotherVariesThem() throws {
+        func lost(seed: String) throws -> [Int] {
+            let run = try TestRun(ports: 4)
+            defer { run.finish() }
+            try #require(try run.up("topologies/line3.yaml", ["--seed", seed]).status == 0)
+            // ARP first, so that the draws below fall on echo requests alone.
+            #expect(try run.nicbed("exec", "h1", "ping", "-c", "1", "10.0.2.1").status == 0)
+            #expect(try run.nicbed("link", "set", "h1:eth0", "loss", "30%").status == 0)
+            let ping = try run.nicbed("exec", "h1", "ping", "-c", "40", "-i", "0.05", "-W", "1", "10.0.2.1")
+            let answered = Set(ping.output.split(separator: "\n").compactMap { line in
+                line.firstMatch(of: #/icmp_seq=(\d+) /#).flatMap { Int($0.1) }
+            })
+            return (1...40).filter { !answered.contains($0) }
+        }
+        let first = try lost(seed: "5"), again = try lost(seed: "5"), other = try lost(seed: "6")
+        #expect(first.count > 4 && first.count < 24, "about 30% of 40: \(first)")
+        #expect(first == again, "seed 5 twice: \(first) and \(again)")
+        #expect(first != other, "seeds 5 and 6 lost the same requests: \(first)")
+    }
+
     @Test func aRouterDecrementsTTLAndReportsWhatItCannotForward() throws {
         let run = try TestRun(ports: 4)
         defer { run.finish() }

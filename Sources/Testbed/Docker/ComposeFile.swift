@@ -96,6 +96,7 @@ public struct ComposeFile {
         if let port = options.basePort { command += ["--base-port", String(port)] }
         if options.capture { command.append("--capture") }
         if let mode = options.nicMode { command += ["--nic", mode.rawValue] }
+        if options.seed != 0 { command += ["--seed", String(options.seed)] }
         var fields = common(node.name, command: command)
         if let user { fields.append((Node("user"), Self.text(user))) }
         fields.append((Node("volumes"), Self.list([

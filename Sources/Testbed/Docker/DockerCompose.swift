@@ -44,6 +44,8 @@ public struct DockerCompose: Launcher {
         // Recorded before compose runs, so that `nicbed down` finds what an interrupted `up` made.
         var record = RunRecord(name: project, topology: path, basePort: topology.basePort, capture: options.capture,
                                launcher: name, nodes: topology.inContainers().nodes.map { entry(for: $0, project: project, run: run) })
+        record.nicMode = options.nicMode?.rawValue
+        record.seed = options.seed
         do { try run.write(record) } catch {
             throw OrchestratorError("cannot record the run in \(run.recordPath): \(error)")
         }

@@ -33,7 +33,10 @@ public final class NodeRuntime {
     private let startedAt: Instant
     private var stopping = false
 
-    public init(topology: Topology, name: String, runDirectory: RunDirectory, capture: Bool, logger: Logger) throws {
+    /// `seed` is mixed into every port's impairment seed (`nicbed up --seed`): another seed,
+    /// other draws; the same seed, the same draws.
+    public init(topology: Topology, name: String, runDirectory: RunDirectory, capture: Bool, seed: UInt64 = 0,
+                logger: Logger) throws {
         guard let spec = topology.node(named: name) else {
             throw NodeError("no node '\(name)' in \(topology.sourcePath); nodes: \(topology.nodes.map(\.name).joined(separator: ", "))")
         }
@@ -66,7 +69,7 @@ public final class NodeRuntime {
             }
             let endpoint = Endpoint(node: name, interface: interface.name)
             // Seeded per node and link, so a run's impairments are the same every time.
-            port.impairmentSeed = Self.seed(topology.name, name, interface.name)
+            port.impairmentSeed = Self.seed(topology.name, name, interface.name) ^ seed
             port.egress = link.impairments(sentBy: endpoint) ?? .none
             // A Linux or external peer has no port of ours to impair what it sends: it is done
             // here, as its frames arrive (seeded like the rest).

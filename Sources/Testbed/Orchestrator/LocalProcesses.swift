@@ -66,7 +66,7 @@ public struct LocalProcesses: Launcher {
                 let log = run.logPath(node: node.name)
                 try? FileManager.default.removeItem(atPath: log)
                 let arguments = Self.nodeArguments(node.name, topology: absolutePath, run: run, basePort: options.basePort,
-                                                   capture: options.capture, nicMode: options.nicMode?.rawValue)
+                                                   capture: options.capture, nicMode: options.nicMode?.rawValue, seed: options.seed)
                 let name = node.name
                 children[node.name] = try ChildProcess(loop: loop, executable: executable, arguments: arguments,
                                                        logPath: log, detached: true) { status, signal in
@@ -114,6 +114,7 @@ public struct LocalProcesses: Launcher {
                                          namespace: namespaces.first { $0.spec.name == node.name })
                                })
         record.nicMode = options.nicMode?.rawValue
+        record.seed = options.seed
         do { try run.write(record) } catch {
             for child in children.values { child.kill(SIGKILL) }
             removeNamespaces()
@@ -126,11 +127,12 @@ public struct LocalProcesses: Launcher {
 
     /// What a node process is started with, by `up` and by a restart of one node.
     static func nodeArguments(_ node: String, topology: String, run: RunDirectory, basePort: UInt16?,
-                              capture: Bool, nicMode: String?) -> [String] {
+                              capture: Bool, nicMode: String?, seed: UInt64) -> [String] {
         var arguments = ["node", "--topology", topology, "--name", node, "--run-dir", run.path]
         if let basePort { arguments += ["--base-port", String(basePort)] }
         if capture { arguments.append("--capture") }
         if let nicMode { arguments += ["--nic", nicMode] }
+        if seed != 0 { arguments += ["--seed", String(seed)] }
         return arguments
     }
 
@@ -150,7 +152,7 @@ public struct LocalProcesses: Launcher {
         do { loop = try Loop() } catch { throw OrchestratorError("cannot start an event loop: \(error)") }
         defer { loop.close() }
         let arguments = Self.nodeArguments(node.name, topology: record.topology, run: run, basePort: record.basePort,
-                                           capture: record.capture, nicMode: record.nicMode)
+                                           capture: record.capture, nicMode: record.nicMode, seed: record.seed ?? 0)
         var exited: String?
         let child: ChildProcess
         do {

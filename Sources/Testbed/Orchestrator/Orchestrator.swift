@@ -14,6 +14,8 @@ public enum Orchestrator {
         /// that two copies of one topology run side by side; and the image the nodes run.
         public var project: String?
         public var image = DockerCompose.defaultImage
+        /// Mixed into every impairment's seed, so a run's random draws can be varied or repeated.
+        public var seed: UInt64 = 0
         public init(basePort: UInt16? = nil, capture: Bool = false, nicMode: NICMode? = nil,
                     project: String? = nil, image: String? = nil) {
             self.basePort = basePort

@@ -88,6 +88,8 @@ public struct RunRecord: Codable, Sendable, Equatable {
     public var launcher: String?
     /// `up --nic`, so that a node restarted alone runs the card it ran before; nil: the file's.
     public var nicMode: String?
+    /// `up --seed`, which a restarted node gets again; nil: 0.
+    public var seed: UInt64?
     public var nodes: [Node]
 
     public init(name: String, topology: String, basePort: UInt16, capture: Bool, launcher: String?, nodes: [Node]) {
