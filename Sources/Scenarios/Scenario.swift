@@ -36,6 +36,8 @@ public struct Step: Sendable {
         case filter(Filter)
         case partition(Partition)
         case heal(name: String?)
+        /// A NIC fault (`nicbed exec NODE nic …`): the words after the interface.
+        case nic(end: String, change: [String])
         case expectCapture(CaptureExpectation)
         /// `fails`: the awaited step must have failed (a copy cut by a fault), and that passes.
         case await(name: String, fails: Bool)
@@ -151,6 +153,7 @@ public struct Step: Sendable {
         case .filter: "filter"
         case .partition: "partition"
         case .heal: "heal"
+        case .nic: "nic"
         case .await: "await"
         case .stop: "stop"
         }

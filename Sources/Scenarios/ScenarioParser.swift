@@ -14,7 +14,7 @@ public enum ScenarioParser {
         static let name = "1 to 64 of a-z, 0-9, '-' and '_'"
         static let topology = "the path of a topology file, relative to the scenario's folder"
         static let steps = "a sequence of steps, each a mapping with one key: \(kinds.joined(separator: ", "))"
-        static let kinds = ["ping", "pingall", "copy", "run", "link", "wait", "kill", "restart", "capture", "filter", "partition", "heal", "expect", "await", "stop"]
+        static let kinds = ["ping", "pingall", "copy", "run", "link", "wait", "kill", "restart", "capture", "filter", "partition", "heal", "nic", "expect", "await", "stop"]
         static let node = "the name of a node of the topology"
         static let end = "NODE:IFACE of the topology, e.g. r1:eth1"
         static let count = "an integer from 1 to 100000"
@@ -151,6 +151,7 @@ public enum ScenarioParser {
             case "capture": ["end", "stop"]
             case "filter": ["end", "name", "drop", "remove"]
             case "partition": ["name", "groups", "from", "to"]
+            case "nic": ["end", "card_memory", "checksum_lie"]
             default: ["node", "counter", "equals", "at_least", "at_most", "capture", "tshark", "frames"]
             }
             let fields = value.isNull && entry.name == "pingall"
@@ -301,6 +302,33 @@ public enum ScenarioParser {
                     step.action = .filter(Step.Filter(end: end, name: name, drop: nil))
                 default:
                     throw value.error("give exactly one of drop and remove", accepted: "drop: {tcp: syn}, or remove: true")
+                }
+                step.timeout = .seconds(15)
+            case "nic":
+                let endField = try required("end", Accepted.end)
+                let end = try self.end(endField)
+                guard let node = topology.node(named: String(end.split(separator: ":")[0])), node.kind.runsOurStack else {
+                    throw endField.error("\(end) is not on a card of ours", accepted: "an interface of a host, router or switch")
+                }
+                switch (fields.optional("card_memory"), fields.optional("checksum_lie")) {
+                case let (size?, nil):
+                    let text = try size.string(accepted: Accepted.size)
+                    let bytes: Int
+                    do { bytes = try Quantity.byteSize(text) } catch { throw size.error(error.description) }
+                    guard node.nic.mode == .smart, bytes <= node.nic.cardMemory else {
+                        throw size.error(node.nic.mode == .smart ? "\(node.name)'s card has \(Quantity.describe(bytes: node.nic.cardMemory)): it can shrink, not grow" : "\(node.name)'s card is conventional: it has no card memory",
+                                         accepted: "a size up to the card's own, on a smart card")
+                    }
+                    step.action = .nic(end: end, change: ["card-memory", String(end.split(separator: ":")[1]), String(bytes)])
+                case let (nil, lie?):
+                    let text = try lie.string(accepted: "true or false")
+                    guard text == "true" || text == "false" else { throw lie.error("'\(text)' is neither true nor false", accepted: "true or false") }
+                    guard node.nic.checksumOffload else {
+                        throw lie.error("\(node.name)'s card does not offload checksums, so it has none to lie about", accepted: "a card with checksum_offload")
+                    }
+                    step.action = .nic(end: end, change: ["checksum-lie", String(end.split(separator: ":")[1]), text == "true" ? "on" : "off"])
+                default:
+                    throw value.error("give exactly one of card_memory and checksum_lie", accepted: "card_memory: 64KiB, or checksum_lie: true")
                 }
                 step.timeout = .seconds(15)
             case "partition":

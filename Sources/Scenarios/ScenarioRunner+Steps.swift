@@ -103,6 +103,12 @@ extension ScenarioRunner {
             return finish(command(arguments, label: label(step), seconds: seconds) { status, printed in
                 status == 0 ? .pass(lastLine(printed)) : .fail("`nicbed \(arguments.joined(separator: " "))` exited \(status): \(lastLine(printed))")
             })
+        case let .nic(end, change):
+            let node = String(end.split(separator: ":")[0])
+            let arguments = ["exec", node, "nic"] + change
+            return finish(command(arguments, label: label(step), seconds: seconds) { status, printed in
+                status == 0 ? .pass(lastLine(printed)) : .fail("`nicbed \(arguments.joined(separator: " "))` exited \(status): \(lastLine(printed))")
+            })
         case .partition(let partition):
             var installed: [InstalledRule] = []
             for (from, to) in partition.blocked {
@@ -154,6 +160,9 @@ extension ScenarioRunner {
                 // Expected to fail: its failure is the measurement, and success the surprise.
                 return finish(verdict.failure.map { .pass("failed as expected: \($0)") }
                     ?? .fail("expected '\(name)' to fail, and it passed", measured: verdict.measured), running.command.outputPath)
+            case .timedOut where fails:
+                // Hung by the fault (a damaged header can stall a connection): a failure too.
+                return finish(.pass("failed as expected: did not end within \(Quantity.describe(step.timeout)), stopped"), running.command.outputPath)
             case .timedOut:
                 return finish(.fail("'\(name)' (step \(running.step.number)) did not end within \(Quantity.describe(step.timeout))",
                                     measured: lastLine(running.command.printed)), running.command.outputPath)
@@ -287,6 +296,7 @@ extension ScenarioRunner {
         case .partition(let partition):
             "partition \(partition.name): \(partition.blocked.map { "\($0.from.joined(separator: ",")) -/-> \($0.to.joined(separator: ","))" }.joined(separator: "; "))"
         case .heal(let name): "heal \(name ?? "every partition")"
+        case let .nic(end, change): "nic \(end) \(change[0]) \(change.dropFirst(2).joined(separator: " "))"
         case .expectCapture(let expectation): "expect capture \(expectation.end) clean in tshark"
         case let .await(name, fails): "await \(name)\(fails ? " (to fail)" : "")"
         case .stop(let name): "stop \(name)"

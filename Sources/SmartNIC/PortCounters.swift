@@ -20,6 +20,8 @@ public struct PortCounters: Sendable, Equatable, Codable {
     /// Checksum offload: received frames the card verified, found bad, and TCP checksums it computed.
     public var checksumsVerified = 0
     public var checksumErrors = 0
+    /// Of those, the ones the card marked good all the same (`NICPort.marksBadChecksumsGood`).
+    public var checksumErrorsHidden = 0
     public var checksumsComputed = 0
 
     // Link impairments on egress (`NICPort.egress`) and the link's state. A frame the host

@@ -6,6 +6,8 @@ public struct NICReport: Sendable, Equatable, Codable {
     public var headerPrefix: Int
     public var counters: NICCounters
     public var cardMemoryBytes: Int
+    /// What of it may be allocated now (less than `cardMemoryBytes` after a shrink fault).
+    public var cardUsableBytes: Int
     public var cardBytesNow: Int
     public var cardBytesPeak: Int
     public var cardFailedAllocations: Int
@@ -26,6 +28,7 @@ public struct NICReport: Sendable, Equatable, Codable {
         headerPrefix = driver.configuration.headerPrefix
         counters = driver.counters
         cardMemoryBytes = driver.card?.size ?? 0
+        cardUsableBytes = driver.card?.usableBytes ?? 0
         cardBytesNow = driver.card?.allocatedBytes ?? 0
         cardBytesPeak = driver.card?.peakAllocatedBytes ?? 0
         cardFailedAllocations = driver.card?.failedAllocations ?? 0

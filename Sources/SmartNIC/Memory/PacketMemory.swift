@@ -25,6 +25,12 @@ public final class PacketMemory {
     public private(set) var allocatedBytes = 0
     public private(set) var peakAllocatedBytes = 0
     public private(set) var failedAllocations = 0
+    /// How much may be allocated: all of it, unless a fault shrank the memory while it runs
+    /// (`nic IFACE card-memory 64KiB`). What is allocated stays; new allocations beyond it fail,
+    /// and the driver falls back to host memory as when the card is full.
+    public var usableBytes: Int {
+        didSet { usableBytes = min(max(usableBytes, 0), size) }
+    }
 
     /// `size` is rounded down to whole chunks.
     public init(size: Int, chunkSize: Int = 2048, location: Location = .card) {
@@ -39,11 +45,12 @@ public final class PacketMemory {
         references = [UInt16](repeating: 0, count: chunkCount)
         runLength = [Int32](repeating: 0, count: chunkCount)
         free = [Bool](repeating: true, count: chunkCount)
+        usableBytes = self.size
     }
 
     deinit { bytes.deallocate() }
 
-    public var freeBytes: Int { size - allocatedBytes }
+    public var freeBytes: Int { max(0, usableBytes - allocatedBytes) }
 
     /// A slice able to hold `length` bytes, or nil when the card has no run that large free
     /// (the caller then falls back to host memory and counts it).
@@ -110,7 +117,7 @@ public final class PacketMemory {
     public func runBytes(of slice: MemorySlice) -> Int { Int(runLength[Int(slice.chunk)]) * chunkSize }
 
     /// Free chunks: what is left for everyone.
-    public var freeChunks: Int { chunkCount - allocatedBytes / chunkSize }
+    public var freeChunks: Int { max(0, usableBytes / chunkSize - allocatedBytes / chunkSize) }
 
     /// Bytes the slice's run can hold from the slice's start: a payload can grow in place.
     public func capacity(of slice: MemorySlice) -> Int {

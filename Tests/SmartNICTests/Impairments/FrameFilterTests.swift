@@ -99,3 +99,40 @@ struct FrameFilterTests {
         #expect(sent == 2)
     }
 }
+
+/// The card's own faults: memory shrunk while it runs, and checksums it lies about.
+@Suite("card faults")
+struct CardFaultTests {
+    @Test func shrunkMemoryKeepsWhatItHoldsAndRefusesMore() throws {
+        let memory = PacketMemory(size: 64 * 2048, chunkSize: 2048)
+        let held = try #require(memory.allocate(10 * 2048))
+        memory.usableBytes = 8 * 2048
+        #expect(memory.freeBytes == 0 && memory.freeChunks == 0, "10 chunks held, 8 usable")
+        #expect(memory.allocate(100) == nil)
+        memory.release(held)
+        #expect(memory.freeChunks == 8)
+        #expect(memory.allocate(8 * 2048) != nil)
+        #expect(memory.allocate(1) == nil)
+        memory.usableBytes = 1 << 30
+        #expect(memory.usableBytes == memory.size, "never more than there is")
+    }
+
+    @Test func aLyingCardPassesADamagedFrameUpAsVerified() throws {
+        let port = NICPort(name: "h2:eth0", linkID: 1, peer: UnderlayAddress(ipv4: 0x7f00_0001, port: 1),
+                           driver: NICDriver(configuration: .init()))
+        var delivered: [Bool] = []
+        port.deliver = { packet in delivered.append(packet.checksumsVerified) }
+        // A TCP segment whose checksum field is wrong (all zeros over a non-zero segment).
+        var frame = FrameFilterTests.frame(flags: 0x18, payload: 32)
+        frame[14 + 20 + 16] = 0x12
+        // VXLAN (RFC 7348): the I flag, then VNI 1 in bytes 4...6.
+        let datagram = [0x08, 0, 0, 0, 0, 0, 1, 0] + frame
+        func receive() { datagram.withUnsafeBytes { port.receive(datagram: $0, from: port.peer) } }
+        receive()
+        port.marksBadChecksumsGood = true
+        receive()
+        #expect(port.counters.checksumErrors == 2, "\(port.counters)")
+        #expect(port.counters.checksumErrorsHidden == 1)
+        #expect(delivered == [false, true], "honest: passed up unmarked, for the host to drop; lying: marked verified")
+    }
+}
