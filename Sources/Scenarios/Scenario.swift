@@ -120,11 +120,12 @@ public struct Step: Sendable {
     }
 
     /// `filter: {end, name, drop: {proto, src, dst, port, tcp, every}}` adds a rule (the words
-    /// of the node command `filter add`); `filter: {end, name, remove: true}` removes it.
+    /// of the node command `filter add`), `match: {…}` with `delay: 200ms` or `corrupt: true`
+    /// one that delays or corrupts instead; `filter: {end, name, remove: true}` removes it.
     public struct Filter: Sendable {
         public var end: String
         public var name: String
-        /// FIELD VALUE pairs; nil removes the rule.
+        /// FIELD VALUE pairs (with `action` for a delay or corruption); nil removes the rule.
         public var drop: [(String, String)]?
     }
 

@@ -149,7 +149,7 @@ public enum ScenarioParser {
             case "run": ["node", "command", "exit", "output", "background"]
             case "link": ["end", "set", "down", "up"]
             case "capture": ["end", "stop"]
-            case "filter": ["end", "name", "drop", "remove"]
+            case "filter": ["end", "name", "drop", "match", "delay", "corrupt", "remove"]
             case "partition": ["name", "groups", "from", "to"]
             case "nic": ["end", "card_memory", "checksum_lie"]
             default: ["node", "counter", "equals", "at_least", "at_most", "capture", "tshark", "frames"]
@@ -287,21 +287,38 @@ public enum ScenarioParser {
                 guard (1...32).contains(name.count), name.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-" || $0 == "_") }) else {
                     throw nameField.error("'\(name)' is not a rule name", accepted: "1 to 32 of letters, digits, '-' and '_'")
                 }
-                switch (fields.optional("drop"), fields.optional("remove")) {
-                case let (drop?, nil):
+                let forms = ["drop", "match", "remove"].filter { fields.optional($0) != nil }
+                switch forms.count == 1 ? forms.first : nil {
+                case "drop"?, "match"?:
+                    let match = try required(forms[0], "")
                     var pairs: [(String, String)] = []
                     let accepted = "a mapping of proto, src, dst, port, tcp, every, e.g. {tcp: syn}"
-                    for entry in try drop.fields(accepting: ["proto", "src", "dst", "port", "tcp", "every"], accepted: accepted).entries {
+                    for entry in try match.fields(accepting: ["proto", "src", "dst", "port", "tcp", "every"], accepted: accepted).entries {
                         pairs.append((entry.name, try entry.value.string(accepted: accepted)))
                     }
+                    if forms[0] == "match" {
+                        switch (fields.optional("delay"), fields.optional("corrupt")) {
+                        case let (delay?, nil):
+                            let pause = try duration(delay)
+                            pairs.append(("action", "delay:\(pause.components.seconds * 1000 + pause.components.attoseconds / 1_000_000_000_000_000)ms"))
+                        case let (nil, corrupt?):
+                            guard try corrupt.string(accepted: "true") == "true" else { throw corrupt.error("only 'true'", accepted: "corrupt: true") }
+                            pairs.append(("action", "corrupt"))
+                        default:
+                            throw value.error("match: needs exactly one of delay and corrupt (drop: {…} drops)", accepted: "match: {tcp: ack}, delay: 200ms; or match: {…}, corrupt: true")
+                        }
+                    } else if let extra = fields.key("delay") ?? fields.key("corrupt") {
+                        throw extra.error("drop: drops; to delay or corrupt, write match: {…} with it", accepted: "match: {…}, delay: 200ms")
+                    }
                     // Checked by the node's own parser now, so a bad rule stops the scenario before it starts.
-                    do { _ = try FrameRule(name: name, fields: pairs) } catch { throw drop.error(error.message) }
+                    do { _ = try FrameRule(name: name, fields: pairs) } catch { throw match.error(error.message) }
                     step.action = .filter(Step.Filter(end: end, name: name, drop: pairs))
-                case let (nil, remove?):
+                case "remove"?:
+                    let remove = try required("remove", "")
                     guard try remove.string(accepted: "true") == "true" else { throw remove.error("only 'true'", accepted: "remove: true") }
                     step.action = .filter(Step.Filter(end: end, name: name, drop: nil))
                 default:
-                    throw value.error("give exactly one of drop and remove", accepted: "drop: {tcp: syn}, or remove: true")
+                    throw value.error("give exactly one of drop, match (with delay or corrupt) and remove", accepted: "drop: {tcp: syn}, match: {tcp: ack} with delay: 200ms, or remove: true")
                 }
                 step.timeout = .seconds(15)
             case "nic":

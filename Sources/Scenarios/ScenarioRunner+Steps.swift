@@ -292,7 +292,10 @@ extension ScenarioRunner {
             }
         case .capture(let capture): "capture \(capture.end)\(capture.stop ? " stop" : "")"
         case .filter(let filter):
-            filter.drop.map { "filter \(filter.end) \(filter.name): drop \($0.map { "\($0.0) \($0.1)" }.joined(separator: " "))" } ?? "filter \(filter.end) \(filter.name) removed"
+            filter.drop.map { pairs in
+                let verb = pairs.first { $0.0 == "action" }?.1.replacingOccurrences(of: "delay:", with: "delay ") ?? "drop"
+                return "filter \(filter.end) \(filter.name): \(verb) \(pairs.filter { $0.0 != "action" }.map { "\($0.0) \($0.1)" }.joined(separator: " "))"
+            } ?? "filter \(filter.end) \(filter.name) removed"
         case .partition(let partition):
             "partition \(partition.name): \(partition.blocked.map { "\($0.from.joined(separator: ",")) -/-> \($0.to.joined(separator: ","))" }.joined(separator: "; "))"
         case .heal(let name): "heal \(name ?? "every partition")"

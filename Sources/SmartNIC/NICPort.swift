@@ -55,13 +55,19 @@ public final class NICPort {
     }
     /// Rules that drop chosen frames this end sends (`FrameFilter`), before the impairments; and
     /// those that drop chosen frames arriving from a peer with no port of ours to filter them.
-    public var egressFilter = FrameFilter()
+    /// Changed through `setEgressRule` and `removeEgressRule`, which keep the rules' delay lines.
+    public internal(set) var egressFilter = FrameFilter()
     public var ingressFilter = FrameFilter()
+    /// The delay lines of the egress rules that delay or corrupt, by rule.
+    var ruleShapers: [String: LinkShaper] = [:]
     /// Down, every frame transmitted or received is dropped and counted (`droppedLinkDown`),
     /// and so are the frames waiting in the delay lines when it goes down.
     public var isLinkUp = true {
         didSet {
-            if !isLinkUp { counters.droppedLinkDown += (shaper?.discardAll() ?? 0) + (ingressShaper?.discardAll() ?? 0) }
+            if !isLinkUp {
+                counters.droppedLinkDown += (shaper?.discardAll() ?? 0) + (ingressShaper?.discardAll() ?? 0)
+                    + ruleShapers.values.reduce(0) { $0 + $1.discardAll() }
+            }
         }
     }
     /// The time impaired frames are sent at (`egress` other than `.none`): the node's loop time,

@@ -76,7 +76,9 @@ struct ScenarioParsing {
         ("  - heal: split\n", "steps[1].heal: no earlier partition is named 'split'"),
         ("  - filter: {end: h2:eth0, name: f, drop: {tcp: synack}}\n", "steps[1].filter.drop: tcp 'synack'; accepted: syn (SYN without ACK), fin, rst, ack"),
         ("  - filter: {end: h2:eth0, name: f, drop: {dst: 10.0.0}}\n", "steps[1].filter.drop: dst '10.0.0' is not A.B.C.D or A.B.C.D/N"),
-        ("  - filter: {end: h2:eth0, name: f}\n", "steps[1].filter: give exactly one of drop and remove"),
+        ("  - filter: {end: h2:eth0, name: f}\n", "steps[1].filter: give exactly one of drop, match (with delay or corrupt) and remove"),
+        ("  - filter: {end: h2:eth0, name: f, match: {tcp: ack}}\n", "steps[1].filter: match: needs exactly one of delay and corrupt"),
+        ("  - filter: {end: h2:eth0, name: f, drop: {tcp: ack}, delay: 1s}\n", "steps[1].filter.delay: drop: drops; to delay or corrupt, write match: {…} with it"),
         ("  - ping: {from: h1, to: h2}\n    extra: 1\n", "example.yaml:4:5: steps[1]: a step has exactly one key, its kind (got 2)"),
         ("  - copy: {from: h1, to: h2, size: 1MiB, background: a}\n  - copy: {from: h1, to: h2, size: 1MiB, background: a}\n", "example.yaml:5:54: steps[2].copy.background: step 1 runs in the background as 'a' already"),
     ])

@@ -7,7 +7,7 @@ import Wire
 /// ours (a linux node), as `link set --incoming` impairs it.
 enum FilterCommand: NodeCommand {
     static let name = "filter"
-    static let usage = "filter add IFACE [--incoming] NAME [proto ip|tcp|udp|icmp|arp] [src A.B.C.D/N] [dst A.B.C.D/N] [port N] [tcp syn|fin|rst|ack] [every N] | filter del IFACE [--incoming] NAME | filter list [IFACE]"
+    static let usage = "filter add IFACE [--incoming] NAME [proto ip|tcp|udp|icmp|arp] [src A.B.C.D/N] [dst A.B.C.D/N] [port N] [tcp syn|fin|rst|ack] [every N] [action drop|corrupt|delay:200ms] | filter del IFACE [--incoming] NAME | filter list [IFACE]"
 
     static func run(_ arguments: [String], in context: CommandContext) {
         guard let action = arguments.first, ["add", "del", "list"].contains(action) else { return usageError(context) }
@@ -30,7 +30,7 @@ enum FilterCommand: NodeCommand {
         guard let name = rest.first else { return usageError(context) }
         if action == "del" {
             guard rest.count == 1 else { return usageError(context) }
-            let removed = incoming ? port.ingressFilter.remove(named: name) : port.egressFilter.remove(named: name)
+            let removed = incoming ? port.ingressFilter.remove(named: name) : port.removeEgressRule(named: name)
             guard removed > 0 else {
                 context.printError("filter: \(port.name) has no rule '\(name)'")
                 context.exit(1)
@@ -40,10 +40,21 @@ enum FilterCommand: NodeCommand {
             context.exit(0)
             return
         }
-        do {
+        do throws(FrameRule.SyntaxError) {
             let rule = try parse(name: name, Array(rest.dropFirst()))
-            if incoming { port.ingressFilter.set(rule) } else { port.egressFilter.set(rule) }
-            context.print("\(port.name)\(incoming ? " (arriving)" : ""): drop \(rule)")
+            if incoming {
+                // Arriving frames have no delay line of their own to wait in.
+                guard rule.action == .drop else { throw FrameRule.SyntaxError(message: "--incoming rules only drop") }
+                port.ingressFilter.set(rule)
+            } else {
+                port.setEgressRule(rule)
+            }
+            let verb = switch rule.action {
+            case .drop: "drop"
+            case .delay: "delay"
+            case .corrupt: "corrupt"
+            }
+            context.print("\(port.name)\(incoming ? " (arriving)" : ""): \(verb) \(rule)")
             context.exit(0)
         } catch {
             context.printError("filter: \(error.message)")
@@ -60,7 +71,7 @@ enum FilterCommand: NodeCommand {
     static func list(_ port: NICPort, in context: CommandContext) {
         for (title, filter) in [("sent", port.egressFilter), ("arriving", port.ingressFilter)] where !filter.isEmpty {
             for (index, rule) in filter.rules.enumerated() {
-                context.print("\(port.name) \(title): drop \(rule) (picked \(filter.picked[index]), dropped \(filter.dropped[index]))")
+                context.print("\(port.name) \(title): \(rule) (picked \(filter.picked[index]), acted on \(filter.dropped[index]))")
             }
         }
         if port.egressFilter.isEmpty && port.ingressFilter.isEmpty { context.print("\(port.name): no rules") }

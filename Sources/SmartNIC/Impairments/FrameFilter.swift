@@ -1,10 +1,11 @@
 import Wire
 
-/// A rule that picks the frames a port sends by their headers and drops them: the faults a
-/// real host's tools cannot aim — only SYNs (new connections fail, established ones live on),
-/// only pure ACKs, one host's traffic (a partition, one-way if set on one side only), every
-/// Nth segment. Rules are matched in order before the impairments; a frame is dropped by the
-/// first rule that picks it (`PortCounters.droppedByFilter`).
+/// A rule that picks the frames a port sends by their headers, and drops, delays or corrupts
+/// them: the faults a real host's tools cannot aim — only SYNs (new connections fail,
+/// established ones live on), only pure ACKs, one host's traffic (a partition, one-way if set
+/// on one side only), every Nth segment. Rules are matched in order before the impairments;
+/// the first rule that picks a frame decides (`PortCounters.droppedByFilter`; a delayed or
+/// corrupted frame counts as `delayed` or `corrupted`, as the impairments' do).
 public struct FrameRule: Sendable, Hashable, CustomStringConvertible {
     public enum Carried: String, Sendable, Hashable, CaseIterable { case ip, tcp, udp, icmp, arp }
     /// For TCP: SYN without ACK (a connection attempt), FIN, RST, or a pure ACK (ACK alone,
@@ -20,8 +21,18 @@ public struct FrameRule: Sendable, Hashable, CustomStringConvertible {
     /// A TCP or UDP source or destination port.
     public var port: UInt16?
     public var tcp: TCPKind?
-    /// Drops every Nth frame the rule picks (1: each).
+    /// Acts on every Nth frame the rule picks (1: each).
     public var every: Int
+
+    public enum Action: Sendable, Hashable {
+        case drop
+        /// Held this long, then sent on (to the link's own impairments, if any).
+        case delay(Duration)
+        /// One bit of a copy flipped (the frame's own bytes, which a retransmission may share,
+        /// stay as they are).
+        case corrupt
+    }
+    public var action: Action = .drop
 
     public init(name: String, proto: Carried? = nil, source: IPv4Interface? = nil, destination: IPv4Interface? = nil,
                 port: UInt16? = nil, tcp: TCPKind? = nil, every: Int = 1) {
@@ -67,8 +78,21 @@ public struct FrameRule: Sendable, Hashable, CustomStringConvertible {
             case "every":
                 guard let n = Int(value), (1...1_000_000).contains(n) else { throw SyntaxError(message: "every '\(value)' is not 1...1000000") }
                 every = n
+            case "action":
+                switch value {
+                case "drop": action = .drop
+                case "corrupt": action = .corrupt
+                case _ where value.hasPrefix("delay:"):
+                    let text = String(value.dropFirst(6))
+                    guard let duration = Self.duration(text), duration > .zero, duration <= .seconds(60) else {
+                        throw SyntaxError(message: "action '\(value)': a delay such as delay:200ms, up to 60s")
+                    }
+                    action = .delay(duration)
+                default:
+                    throw SyntaxError(message: "action '\(value)'; accepted: drop, corrupt, delay:DURATION (e.g. delay:200ms)")
+                }
             default:
-                throw SyntaxError(message: "unknown field '\(field)'; accepted: proto, src, dst, port, tcp, every")
+                throw SyntaxError(message: "unknown field '\(field)'; accepted: proto, src, dst, port, tcp, every, action")
             }
         }
         if proto == .arp, source != nil || destination != nil || port != nil || tcp != nil {
@@ -84,7 +108,21 @@ public struct FrameRule: Sendable, Hashable, CustomStringConvertible {
         if let port { words += ["port", String(port)] }
         if let tcp { words += ["tcp", tcp.rawValue] }
         if every > 1 { words += ["every", String(every)] }
+        switch action {
+        case .drop: break
+        case .corrupt: words += ["action", "corrupt"]
+        case .delay(let duration): words += ["action", "delay:\(duration.components.seconds * 1000 + duration.components.attoseconds / 1_000_000_000_000_000)ms"]
+        }
         return words.joined(separator: " ")
+    }
+
+    /// `200ms`, `1.5s`, `500us`: whole milliseconds and seconds as rules need them.
+    static func duration(_ text: String) -> Duration? {
+        for (suffix, scale) in [("ms", 1e-3), ("us", 1e-6), ("s", 1.0)] where text.hasSuffix(suffix) {
+            guard let number = Double(text.dropLast(suffix.count)), number >= 0 else { return nil }
+            return .nanoseconds(Int64(number * scale * 1e9))
+        }
+        return nil
     }
 
     /// Whether the Ethernet frame at `frame` (its headers at least) is one this rule picks.
@@ -168,16 +206,18 @@ public struct FrameFilter: Sendable {
         return before - rules.count
     }
 
-    /// Whether the frame is to be dropped, counting it against the rule that picked it.
-    public mutating func drops(_ frame: UnsafeRawBufferPointer) -> Bool {
+    /// What becomes of the frame: nil when no rule acts on it, else the rule that does (its
+    /// index in `rules`), counted against it.
+    public mutating func decide(_ frame: UnsafeRawBufferPointer) -> Int? {
         for index in rules.indices where rules[index].matches(frame) {
             picked[index] += 1
-            if picked[index] % rules[index].every == 0 {
-                dropped[index] += 1
-                return true
-            }
-            return false
+            guard picked[index] % rules[index].every == 0 else { return nil }
+            dropped[index] += 1
+            return index
         }
-        return false
+        return nil
     }
+
+    /// Whether the frame is to be dropped (ingress rules only drop).
+    public mutating func drops(_ frame: UnsafeRawBufferPointer) -> Bool { decide(frame) != nil }
 }

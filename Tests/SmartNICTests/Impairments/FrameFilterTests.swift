@@ -88,15 +88,73 @@ struct FrameFilterTests {
         let port = NICPort(name: "h1:eth0", linkID: 1, peer: UnderlayAddress(ipv4: 0x7f00_0001, port: 1))
         var sent = 0
         port.send = { _ in sent += 1; return true }
-        port.egressFilter.set(FrameRule(name: "nosyn", tcp: .syn))
+        port.setEgressRule(FrameRule(name: "nosyn", tcp: .syn))
         port.transmit(frame: Self.frame(flags: 0x02))
         port.transmit(frame: Self.frame(flags: 0x10, payload: 100))
         #expect(sent == 1)
         #expect(port.counters.droppedByFilter == 1)
         #expect(port.counters.transmittedFrames == 2, "counted as transmitted by the host, then dropped on the link")
-        port.egressFilter.remove(named: "nosyn")
+        port.removeEgressRule(named: "nosyn")
         port.transmit(frame: Self.frame(flags: 0x02))
         #expect(sent == 2)
+    }
+}
+
+/// Rules that delay or corrupt instead of dropping.
+@Suite("frame filter actions")
+struct FrameFilterActionTests {
+    static func port() -> (NICPort, Box) {
+        let port = NICPort(name: "h1:eth0", linkID: 1, peer: UnderlayAddress(ipv4: 0x7f00_0001, port: 1))
+        let box = Box()
+        port.clock = { box.now }
+        port.send = { parts in
+            box.sent.append(parts.flatMap { Array($0) })
+            return true
+        }
+        return (port, box)
+    }
+
+    final class Box {
+        var now = Instant(nanoseconds: 1_000_000_000)
+        var sent: [[UInt8]] = []
+    }
+
+    @Test func aDelayRuleHoldsOnlyWhatItPicks() throws {
+        let (port, box) = Self.port()
+        port.setEgressRule(try FrameRule(name: "slowack", fields: [("tcp", "ack"), ("action", "delay:200ms")]))
+        port.transmit(frame: FrameFilterTests.frame(flags: 0x10))
+        port.transmit(frame: FrameFilterTests.frame(flags: 0x18, payload: 50))
+        #expect(box.sent.count == 1, "the data segment went at once, the pure ACK waits")
+        #expect(port.nextDeadline == Instant(nanoseconds: 1_200_000_000))
+        box.now = Instant(nanoseconds: 1_199_000_000)
+        port.releaseDue(now: box.now)
+        #expect(box.sent.count == 1)
+        port.releaseDue(now: Instant(nanoseconds: 1_200_000_000))
+        #expect(box.sent.count == 2)
+        #expect(port.counters.delayed == 1 && port.counters.droppedByFilter == 0)
+    }
+
+    @Test func aCorruptRuleFlipsOneBitOfACopy() throws {
+        let (port, box) = Self.port()
+        port.setEgressRule(try FrameRule(name: "bad", fields: [("proto", "tcp"), ("action", "corrupt")]))
+        let frame = FrameFilterTests.frame(flags: 0x18, payload: 200)
+        port.transmit(frame: frame)
+        port.releaseDue(now: box.now)
+        let sent = try #require(box.sent.first)
+        let bits = zip(sent.dropFirst(8), frame).reduce(0) { $0 + ($1.0 ^ $1.1).nonzeroBitCount }
+        #expect(bits == 1, "one bit flipped in the frame after the VXLAN header")
+        #expect(port.counters.corrupted == 1)
+        // Removed, its frames go as they are.
+        #expect(port.removeEgressRule(named: "bad") == 1)
+        port.transmit(frame: frame)
+        #expect(Array(box.sent.last!.dropFirst(8)) == frame)
+    }
+
+    @Test func actionsAreReadAsWrittenAndRefusedOtherwise() {
+        #expect((try? FrameRule(name: "r", fields: [("action", "delay:1.5s")]))?.action == .delay(.milliseconds(1500)))
+        #expect((try? FrameRule(name: "r", fields: [("action", "delay:0ms")])) == nil)
+        #expect((try? FrameRule(name: "r", fields: [("action", "explode")])) == nil)
+        #expect((try? FrameRule(name: "r", fields: [("action", "delay:200ms")]))?.description == "r: action delay:200ms")
     }
 }
 
