@@ -82,6 +82,9 @@ public struct Step: Sendable {
         public var exit: Int32
         /// A regular expression its output (standard output and error) must match.
         public var output: String?
+        /// In the background: a regular expression its output matches once it is ready (a
+        /// server listening), which the step waits for before the next one starts.
+        public var ready: String?
     }
 
     /// `link: {end, set | down | up}`.
@@ -144,6 +147,7 @@ public struct Step: Sendable {
         case .ping: "ping"
         case .pingAll: "pingall"
         case .copy: "copy"
+        case .run where background != nil: "start"
         case .run: "run"
         case .link: "link"
         case .wait: "wait"

@@ -14,7 +14,7 @@ public enum ScenarioParser {
         static let name = "1 to 64 of a-z, 0-9, '-' and '_'"
         static let topology = "the path of a topology file, relative to the scenario's folder"
         static let steps = "a sequence of steps, each a mapping with one key: \(kinds.joined(separator: ", "))"
-        static let kinds = ["ping", "pingall", "copy", "run", "link", "wait", "kill", "restart", "capture", "filter", "partition", "heal", "nic", "expect", "await", "stop"]
+        static let kinds = ["ping", "pingall", "copy", "run", "link", "wait", "kill", "restart", "capture", "filter", "partition", "heal", "nic", "start", "expect", "await", "stop"]
         static let node = "the name of a node of the topology"
         static let end = "NODE:IFACE of the topology, e.g. r1:eth1"
         static let count = "an integer from 1 to 100000"
@@ -146,7 +146,8 @@ public enum ScenarioParser {
             case "ping": ["from", "to", "count", "interval", "loss", "rtt"]
             case "pingall": ["count", "loss"]
             case "copy": ["from", "to", "size", "file", "name", "resume", "goodput", "background"]
-            case "run": ["node", "command", "exit", "output", "background"]
+            case "run": ["node", "command", "exit", "output", "background", "ready"]
+            case "start": ["node", "command", "name", "ready"]
             case "link": ["end", "set", "down", "up"]
             case "capture": ["end", "stop"]
             case "filter": ["end", "name", "drop", "match", "delay", "corrupt", "remove"]
@@ -223,7 +224,7 @@ public enum ScenarioParser {
                 step.action = .copy(Step.Copy(from: from, to: to, source: source, minimumGoodput: goodput, name: name))
                 step.timeout = .seconds(600)
                 step.background = try background(fields, number: step.number)
-            case "run":
+            case "run", "start":
                 let node = try self.node(try required("node", Accepted.node))
                 let commandField = try required("command", Accepted.command)
                 var command: [String]
@@ -241,8 +242,22 @@ public enum ScenarioParser {
                     guard (try? Regex(text)) != nil else { throw field.error("'\(text)' is not a regular expression", accepted: "a regular expression") }
                     pattern = text
                 }
-                step.action = .run(Step.Run(node: node, command: command, exit: exit, output: pattern))
-                step.background = try background(fields, number: step.number)
+                var ready: String?
+                if let field = fields.optional("ready") {
+                    let text = try field.string(accepted: "a regular expression")
+                    guard (try? Regex(text)) != nil else { throw field.error("'\(text)' is not a regular expression", accepted: "a regular expression") }
+                    ready = text
+                }
+                step.action = .run(Step.Run(node: node, command: command, exit: exit, output: pattern, ready: ready))
+                // `start` is a `run` in the background under its `name`, for a later `stop`.
+                step.background = try background(fields, number: step.number, key: entry.name == "start" ? "name" : "background")
+                if entry.name == "start", step.background == nil {
+                    throw value.error("a started program needs a name for its stop", accepted: "start: {node, command, name}")
+                }
+                if ready != nil, step.background == nil, let written = fields.key("ready") {
+                    throw written.error("ready is for a program started in the background", accepted: "start:, or background: with it")
+                }
+                if ready != nil { step.timeout = .seconds(30) }
             case "link":
                 let end = try self.end(try required("end", Accepted.end))
                 let changes = ["set", "down", "up"].filter { fields.optional($0) != nil }
@@ -402,8 +417,8 @@ public enum ScenarioParser {
             if let field = fields.optional("timeout") { step.timeout = try duration(field) }
         }
 
-        private mutating func background(_ fields: YAMLFields, number: Int) throws(TopologyError) -> String? {
-            guard let field = fields.optional("background") else { return nil }
+        private mutating func background(_ fields: YAMLFields, number: Int, key: String = "background") throws(TopologyError) -> String? {
+            guard let field = fields.optional(key) else { return nil }
             let name = try field.string(accepted: Accepted.background)
             guard (1...32).contains(name.count), name.allSatisfy({ $0.isASCII && ($0.isLowercase || $0.isNumber || $0 == "-" || $0 == "_") }) else {
                 throw field.error("'\(name)' is not a background name", accepted: Accepted.background)

@@ -40,7 +40,22 @@ extension ScenarioRunner {
         case .run(let run):
             let arguments = ["exec", run.node, "--"] + run.command
             let check: (Int32, String) -> Verdict = { status, printed in Self.judgeRun(status, printed, run) }
-            if let name = step.background { return startBackground(step, name: name, arguments: arguments, check: check) }
+            if let name = step.background {
+                let started = startBackground(step, name: name, arguments: arguments, check: check)
+                guard let pattern = run.ready, started.0 == .started, let regex = try? Regex(pattern),
+                      let running = background[name] else { return started }
+                // Ready when its output says so: the next step may rely on it.
+                while Date() < deadline && !Interrupt.requested {
+                    if running.command.printed.firstMatch(of: regex) != nil {
+                        return (.started, .pass("running in the background as '\(name)', ready (/\(pattern)/) after \(String(format: "%.2f", Date().timeIntervalSince(running.started))) s"), started.2)
+                    }
+                    if !running.command.isRunning {
+                        return (.failed, .fail("'\(name)' ended before its output matched /\(pattern)/", measured: lastLine(running.command.printed)), started.2)
+                    }
+                    usleep(20_000)
+                }
+                return (.failed, .fail("'\(name)' printed nothing matching /\(pattern)/ within \(Quantity.describe(step.timeout))", measured: lastLine(running.command.printed)), started.2)
+            }
             return finish(command(arguments, label: label(step), seconds: seconds, judge: check), "\(label(step)).out")
         case .link(let link):
             switch link.change {
@@ -273,7 +288,7 @@ extension ScenarioRunner {
             case .generated(let bytes): "copy \(Quantity.describe(bytes: bytes)) \(copy.from) -> \(copy.to)"
             case .file(let path): "copy \(path) \(copy.from) -> \(copy.to)"
             }
-        case .run(let run): "run on \(run.node): \(run.command.joined(separator: " "))"
+        case .run(let run): "\(step.background == nil ? "run" : "start") on \(run.node): \(run.command.joined(separator: " "))"
         case .link(let link):
             switch link.change {
             case .set(let pairs): "link \(link.end) set \(pairs.map { "\($0.0) \($0.1)" }.joined(separator: " "))"

@@ -23,7 +23,7 @@ struct ScenarioParsing {
 
     @Test func everyShippedScenarioParses() throws {
         let names = try FileManager.default.contentsOfDirectory(atPath: Self.folder).filter { $0.hasSuffix(".yaml") }
-        #expect(names.count >= 13)
+        #expect(names.count >= 14)
         for name in names + ["docker/app-in-container.yaml"] {
             let scenario = try ScenarioParser.load(path: "\(Self.folder)/\(name)")
             #expect(!scenario.steps.isEmpty, "\(name)")
@@ -73,6 +73,8 @@ struct ScenarioParsing {
         ("  - partition: {from: [h1]}\n", "steps[1].partition: give groups (both ways), or from and to (one way)"),
         ("  - nic: {end: h2:eth0, card_memory: 1GiB}\n", "steps[1].nic.card_memory: h2's card has 16MiB: it can shrink, not grow"),
         ("  - nic: {end: h2:eth0}\n", "steps[1].nic: give exactly one of card_memory and checksum_lie"),
+        ("  - start: {node: h1, command: [serve]}\n", "steps[1].start: a started program needs a name for its stop"),
+        ("  - run: {node: h1, command: [serve], ready: serving}\n", "steps[1].run.ready: ready is for a program started in the background"),
         ("  - heal: split\n", "steps[1].heal: no earlier partition is named 'split'"),
         ("  - filter: {end: h2:eth0, name: f, drop: {tcp: synack}}\n", "steps[1].filter.drop: tcp 'synack'; accepted: syn (SYN without ACK), fin, rst, ack"),
         ("  - filter: {end: h2:eth0, name: f, drop: {dst: 10.0.0}}\n", "steps[1].filter.drop: dst '10.0.0' is not A.B.C.D or A.B.C.D/N"),

@@ -25,9 +25,9 @@ struct NicbedTest {
         let result = try run.nicbed("test", Self.scenarios, "--base-port", String(run.basePort), "--junit", junit,
                                     "--artifacts", "\(run.root)/artifacts", seconds: 1200)
         #expect(result.status == 0, "\(result.output) \(result.error)")
-        #expect(result.output.contains("13 of 13 scenarios passed"), "\(result.output)")
+        #expect(result.output.contains("14 of 14 scenarios passed"), "\(result.output)")
         let document = try XMLDocument(contentsOf: URL(fileURLWithPath: junit))
-        #expect(try document.nodes(forXPath: "//testsuite").count == 13)
+        #expect(try document.nodes(forXPath: "//testsuite").count == 14)
         #expect(try document.nodes(forXPath: "//failure").isEmpty)
     }
 
