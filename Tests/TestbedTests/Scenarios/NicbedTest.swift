@@ -125,4 +125,32 @@ struct NicbedTest {
         let left = (try? FileManager.default.contentsOfDirectory(atPath: "\(run.root)/linux-behind-router")) ?? []
         #expect(!left.contains { $0.hasSuffix(".sock") || $0 == "run.json" }, "\(left)")
     }
+
+    /// The same under docker: no container, network or volume of the project is left.
+    @Test(.enabled(if: Docker.canRun, "\(Docker.missing ?? "")"))
+    func anInterruptUnderDockerLeavesNoContainer() throws {
+        try Docker.images()
+        let run = try TestRun()
+        defer { run.finish() }
+        let file = "\(run.root)/long.yaml"
+        try """
+        name: interrupted-in-docker
+        topology: \(Self.topologies)/app-in-container.yaml
+        steps:
+          - ping: {from: h1, to: l1, count: 2}
+          - wait: 120s
+        """.write(toFile: file, atomically: true, encoding: .utf8)
+        let test = try run.background(["test", "--docker", "--image", Docker.image, file, "--artifacts", "\(run.root)/artifacts"])
+        let up = try Deadline.waitUntil(seconds: 120, pollingEvery: 0.2) {
+            (try? String(contentsOfFile: test.outputPath, encoding: .utf8))?.contains("ok    1 ping") == true
+        }
+        try #require(up, "the scenario did not get to its wait: \(test.transcript)")
+        #expect(try !Docker.leftovers(project: "app-in-container").isEmpty)
+        kill(test.pid, SIGINT)
+        let ended = try test.wait(seconds: 90)
+        #expect(ended.status == 130, "\(ended.output) \(ended.error)")
+        #expect(try Docker.leftovers(project: "app-in-container") == [])
+        let left = (try? FileManager.default.contentsOfDirectory(atPath: "\(run.root)/app-in-container")) ?? []
+        #expect(!left.contains { $0.hasSuffix(".sock") || $0 == "run.json" }, "\(left)")
+    }
 }
