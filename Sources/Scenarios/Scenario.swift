@@ -5,8 +5,11 @@ public struct Scenario: Sendable {
     public var name: String
     /// Where the scenario was read from; its `topology:` path is relative to its folder.
     public var file: String
-    /// The topology file, absolute.
+    /// The topology file, absolute; for a topology written inline, the scenario's own file.
     public var topology: String
+    /// A topology written inline (`topology:` a mapping), as YAML text: the runner writes it to
+    /// a file of its own for `nicbed up` and the node processes.
+    public var inlineTopology: String?
     public var steps: [Step]
 }
 

@@ -12,7 +12,7 @@ public enum ScenarioParser {
     enum Accepted {
         static let root = "a mapping with keys name, topology and steps"
         static let name = "1 to 64 of a-z, 0-9, '-' and '_'"
-        static let topology = "the path of a topology file, relative to the scenario's folder"
+        static let topology = "the path of a topology file, relative to the scenario's folder, or a topology written here (a mapping with name, nodes, links)"
         static let steps = "a sequence of steps, each a mapping with one key: \(kinds.joined(separator: ", "))"
         static let kinds = ["ping", "pingall", "copy", "run", "link", "wait", "kill", "restart", "capture", "filter", "partition", "heal", "nic", "start", "expect", "await", "stop"]
         static let node = "the name of a node of the topology"
@@ -45,13 +45,24 @@ public enum ScenarioParser {
             throw nameField.error("'\(name)' is not a scenario name", accepted: Accepted.name)
         }
         let topologyField = try fields.required("topology", accepted: Accepted.topology)
-        let written = try topologyField.string(accepted: Accepted.topology)
-        let folder = URL(fileURLWithPath: file).deletingLastPathComponent()
-        let topologyPath = written.hasPrefix("/") ? written : folder.appendingPathComponent(written).standardizedFileURL.path
-        guard FileManager.default.fileExists(atPath: topologyPath) else {
-            throw topologyField.error("no topology file at \(topologyPath)", accepted: Accepted.topology)
+        let topology: Topology, topologyPath: String
+        var inline: String?
+        if case .mapping = topologyField.node {
+            // Written here: checked here, its errors at this file's lines.
+            topology = try Topology.parse(embedded: topologyField)
+            topologyPath = file
+            do { inline = try Yams.serialize(node: topologyField.node) } catch {
+                throw topologyField.error("cannot be written out again: \(error)")
+            }
+        } else {
+            let written = try topologyField.string(accepted: Accepted.topology)
+            let folder = URL(fileURLWithPath: file).deletingLastPathComponent()
+            topologyPath = written.hasPrefix("/") ? written : folder.appendingPathComponent(written).standardizedFileURL.path
+            guard FileManager.default.fileExists(atPath: topologyPath) else {
+                throw topologyField.error("no topology file at \(topologyPath)", accepted: Accepted.topology)
+            }
+            topology = try Topology.load(path: topologyPath)
         }
-        let topology = try Topology.load(path: topologyPath)
         var context = Context(topology: topology)
         var steps: [Step] = []
         for (index, item) in try fields.required("steps", accepted: Accepted.steps).sequence(accepted: Accepted.steps).enumerated() {
@@ -60,7 +71,7 @@ public enum ScenarioParser {
         guard !steps.isEmpty else {
             throw try fields.required("steps", accepted: Accepted.steps).error("no steps", accepted: Accepted.steps)
         }
-        return Scenario(name: name, file: file, topology: topologyPath, steps: steps)
+        return Scenario(name: name, file: file, topology: topologyPath, inlineTopology: inline, steps: steps)
     }
 
     /// What the steps so far have declared: the names running in the background.

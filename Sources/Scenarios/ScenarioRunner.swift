@@ -28,6 +28,8 @@ public final class ScenarioRunner {
 
     let scenario: Scenario
     let topology: Topology
+    /// The topology file `nicbed up` starts: the scenario's, or the inline one written out.
+    let topologyPath: String
     let options: Options
     /// The nicbed executable the steps run.
     let nicbed: String
@@ -63,17 +65,28 @@ public final class ScenarioRunner {
 
     public init(scenario: Scenario, options: Options, nicbed: String) throws(TopologyError) {
         self.scenario = scenario
-        topology = try Topology.load(path: scenario.topology, basePortOverride: options.basePort)
+        let stamp = Int(Date().timeIntervalSince1970)
+        artifacts = "\(options.artifacts)/\(scenario.name)-\(stamp)"
+        if let inline = scenario.inlineTopology {
+            topologyPath = "\(artifacts)/topology.yaml"
+            do {
+                try FileManager.default.createDirectory(atPath: artifacts, withIntermediateDirectories: true)
+                try inline.write(toFile: topologyPath, atomically: true, encoding: .utf8)
+            } catch {
+                throw TopologyError(file: topologyPath, line: 0, column: 0, field: "", message: "cannot write the scenario's topology: \(error.localizedDescription)")
+            }
+        } else {
+            topologyPath = scenario.topology
+        }
+        topology = try Topology.load(path: topologyPath, basePortOverride: options.basePort)
         self.options = options
         self.nicbed = nicbed
         runName = topology.name
-        let stamp = Int(Date().timeIntervalSince1970)
-        artifacts = "\(options.artifacts)/\(scenario.name)-\(stamp)"
     }
 
     public func run(print: (String) -> Void) -> ScenarioReport {
         let started = Date()
-        var report = ScenarioReport(scenario: scenario.name, file: scenario.file, topology: scenario.topology,
+        var report = ScenarioReport(scenario: scenario.name, file: scenario.file, topology: topologyPath,
                                     launcher: options.docker ? "docker" : "local", passed: false, seconds: 0,
                                     steps: [], error: nil, artifacts: artifacts)
         do { try FileManager.default.createDirectory(atPath: artifacts, withIntermediateDirectories: true) } catch {
@@ -81,7 +94,7 @@ public final class ScenarioRunner {
             return report
         }
         print("scenario \(scenario.name) (\(scenario.file)) on \(topology.name), \(options.docker ? "under docker" : "local processes")")
-        var up = ["up", scenario.topology]
+        var up = ["up", topologyPath]
         if let port = options.basePort { up += ["--base-port", String(port)] }
         up += ["--seed", String(options.seed)]
         if options.docker { up += ["--docker"] + (options.image.map { ["--image", $0] } ?? []) }

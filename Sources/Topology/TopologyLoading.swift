@@ -25,6 +25,14 @@ extension Topology {
         return try parse(yaml: text, sourcePath: path, basePortOverride: basePortOverride)
     }
 
+    /// A topology written inside another file (a scenario's `topology:` mapping): errors name
+    /// that file, its lines and the field's path (`topology.nodes.h1.kind`).
+    public static func parse(embedded field: YAMLField, basePortOverride: UInt16? = nil) throws(TopologyError) -> Topology {
+        let draft = try TopologyParser(basePortOverride: basePortOverride).parse(field)
+        let cabling = try Cabling(draft)
+        return try AddressPlan(draft, cabling: cabling, sourcePath: field.file).topology
+    }
+
     /// Validates topology text; `sourcePath` names the file in errors and in the result.
     public static func parse(yaml: String, sourcePath: String,
                              basePortOverride: UInt16? = nil) throws(TopologyError) -> Topology {

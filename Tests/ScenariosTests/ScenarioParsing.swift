@@ -89,6 +89,14 @@ struct ScenarioParsing {
         #expect(error.contains(message), "\(error)")
     }
 
+    @Test func aTopologyWrittenInlineIsCheckedAtTheScenariosLines() throws {
+        let scenario = try Self.parse("name: t\ntopology:\n  name: two\n  nodes: {a: {kind: host}, b: {kind: host}}\n  links: [{endpoints: [a:eth0, b:eth0]}]\nsteps:\n  - ping: {from: a, to: b}\n")
+        #expect(scenario.inlineTopology?.contains("name: two") == true)
+        #expect(scenario.topology.hasSuffix("example.yaml"))
+        let error = Self.error("name: t\ntopology:\n  name: two\n  nodes: {a: {kind: hots}}\n  links: []\nsteps: [wait: 1s]\n")
+        #expect(error.contains("example.yaml:4:21: topology.nodes.a.kind: 'hots' is not a node kind"), "\(error)")
+    }
+
     @Test func theTopologyMustExistAndBeValid() {
         #expect(Self.error("name: t\ntopology: ../topologies/nope.yaml\nsteps: [wait: 1s]\n")
             .contains("example.yaml:2:11: topology: no topology file at"))
