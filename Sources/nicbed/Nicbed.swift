@@ -18,6 +18,7 @@ struct Nicbed: ParsableCommand {
           nicbed capture h1:eth0                record h1's eth0 to a pcap
           nicbed stats                          NIC figures of every port
           nicbed status                         show the running nodes
+          nicbed test scenarios/                run scenario files (faults, checks)
           nicbed down                           stop them all
 
         Under docker compose: `nicbed up --docker FILE` (one container per node; the image comes from docker/build-offline), or `nicbed compose FILE -o compose.yaml` for `docker compose -f compose.yaml up`.
