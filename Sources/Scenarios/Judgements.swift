@@ -32,6 +32,19 @@ extension ScenarioRunner {
         return .pass(measured)
     }
 
+    /// `*** Results: 0% dropped (12/12 received)`, as `nicbed pingall` prints it.
+    static func judgePingAll(_ printed: String, _ all: Step.PingAll) -> Verdict {
+        guard let results = printed.firstMatch(of: /\*\*\* Results: (\d+)% dropped \((\d+)\/(\d+) received\)/),
+              let dropped = Int(results.1) else {
+            return .fail("pingall printed no results", measured: printed.split(separator: "\n").last.map(String.init) ?? "")
+        }
+        let measured = "\(dropped)% dropped (\(results.2)/\(results.3) received)"
+        guard Double(dropped) <= all.maximumLoss * 100 + 1e-9 else {
+            return .fail("expected at most \(Quantity.describe(fraction: all.maximumLoss)) dropped, measured \(dropped)%", measured: measured)
+        }
+        return .pass(measured)
+    }
+
     static func judgeRun(_ status: Int32, _ printed: String, _ run: Step.Run) -> Verdict {
         let last = printed.split(separator: "\n").last.map(String.init) ?? ""
         let measured = "exit \(status)" + (last.isEmpty ? "" : ", last line: \(last.prefix(200))")

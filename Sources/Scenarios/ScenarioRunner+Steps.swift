@@ -26,14 +26,7 @@ extension ScenarioRunner {
             }, "\(label(step)).out")
         case .pingAll(let all):
             return finish(command(["pingall", "-c", String(all.count)], label: label(step), seconds: seconds) { _, printed in
-                guard let line = printed.split(separator: "\n").first(where: { $0.hasPrefix("*** Results:") }),
-                      let dropped = Int(line.split(separator: " ")[2].dropLast()) else {
-                    return .fail("pingall printed no results", measured: lastLine(printed))
-                }
-                let measured = String(line.dropFirst(13))
-                let allowed = all.maximumLoss * 100
-                return Double(dropped) <= allowed + 1e-9 ? .pass(measured)
-                    : .fail("expected at most \(Quantity.describe(fraction: all.maximumLoss)) dropped, measured \(dropped)%", measured: measured)
+                Self.judgePingAll(printed, all)
             }, "\(label(step)).out")
         case .copy(let copy):
             return copyStep(step, copy, deadline: deadline)

@@ -19,6 +19,14 @@ struct Measurements {
         #expect(ScenarioRunner.judgePing("connect: no route\n", Self.ping).failure == "ping printed no summary")
     }
 
+    @Test func pingallResultsAndOutputWithoutThem() {
+        let all = Step.PingAll(count: 1, maximumLoss: 0)
+        #expect(ScenarioRunner.judgePingAll("h1 -> h2\n*** Results: 0% dropped (2/2 received)\n", all).measured == "0% dropped (2/2 received)")
+        #expect(ScenarioRunner.judgePingAll("*** Results: 50% dropped (1/2 received)\n", all).failure == "expected at most 0% dropped, measured 50%")
+        #expect(ScenarioRunner.judgePingAll("*** Results:\n", all).failure == "pingall printed no results", "a short line is no crash")
+        #expect(ScenarioRunner.judgePingAll("", all).failure == "pingall printed no results")
+    }
+
     @Test func copiesPassOnlyWithMatchingDigestsAndTheGoodput() {
         let copy = Step.Copy(from: "h1", to: "h2", source: .generated(bytes: 10), minimumGoodput: 100_000_000)
         let line = "h1:/a -> h2:/a: 67108864 bytes in 1.475 s, 364.0 Mbit/s; sha256 ab = ab"
