@@ -38,8 +38,9 @@ enum ProcessControl {
 /// The calling process becomes another program, keeping its terminal (an interactive shell).
 enum ReplaceProcess {
     static func with(_ command: [String]) throws(OrchestratorError) -> Never {
+        guard let program = command.first else { throw OrchestratorError("no program to run") }
         var pointers = command.map { strdup($0) } + [nil]
-        execv(command[0], &pointers)
-        throw OrchestratorError("cannot run \(command[0]): \(String(cString: strerror(errno)))")
+        execv(program, &pointers)
+        throw OrchestratorError("cannot run \(program): \(String(cString: strerror(errno)))")
     }
 }
