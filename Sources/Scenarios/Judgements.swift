@@ -1,4 +1,5 @@
 import Foundation
+import SmartNIC
 import Topology
 
 /// What a step's output says, against what the step expects: each returns what it measured,
@@ -121,21 +122,14 @@ enum SeededFile {
             throw CocoaError(.fileWriteUnknown)
         }
         defer { try? handle.close() }
-        var state = seed
+        var random = SeededRandom(seed: seed)
         var left = bytes
         var chunk = [UInt8](repeating: 0, count: 1 << 20)
         while left > 0 {
             let count = min(left, chunk.count)
             chunk.withUnsafeMutableBytes { raw in
                 let words = raw.bindMemory(to: UInt64.self)
-                for index in 0..<(count + 7) / 8 where index < words.count {
-                    // SplitMix64.
-                    state &+= 0x9E37_79B9_7F4A_7C15
-                    var z = state
-                    z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-                    z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-                    words[index] = z ^ (z >> 31)
-                }
+                for index in 0..<min(words.count, (count + 7) / 8) { words[index] = random.next() }
             }
             try handle.write(contentsOf: chunk[..<count])
             left -= count
