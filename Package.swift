@@ -5,6 +5,11 @@
 // process drives them on libuv, Simulation on a virtual clock.
 import PackageDescription
 
+/// The frame path runs with dynamic exclusivity checks off in release builds: each access to a
+/// class's stored property cost a `swift_beginAccess` call per frame, many times over (the
+/// sender's profile). A debug build (`swift build`) keeps them, to find an overlapping access.
+let framePath: [SwiftSetting] = [.unsafeFlags(["-enforce-exclusivity=unchecked"], .when(configuration: .release))]
+
 let package = Package(
     name: "nicbed",
     platforms: [.macOS(.v13)],
@@ -21,12 +26,12 @@ let package = Package(
     targets: [
         .systemLibrary(name: "CLibUV", pkgConfig: "libuv",
                        providers: [.apt(["libuv1-dev"])]),
-        .target(name: "EventLoop", dependencies: ["CLibUV"]),
-        .target(name: "Wire"),
-        .target(name: "SmartNIC", dependencies: ["Wire"]),
+        .target(name: "EventLoop", dependencies: ["CLibUV"], swiftSettings: framePath),
+        .target(name: "Wire", swiftSettings: framePath),
+        .target(name: "SmartNIC", dependencies: ["Wire"], swiftSettings: framePath),
         .target(name: "NetStack", dependencies: [
             "Wire", "SmartNIC", .product(name: "DequeModule", package: "swift-collections"),
-        ]),
+        ], swiftSettings: framePath),
         // The topology model knows the card's settings and impairments, not the stack.
         .target(name: "Topology", dependencies: ["Wire", "SmartNIC", .product(name: "Yams", package: "Yams")]),
         // What runs on a host: ping, bulk transfer, HTTP, the file server and fetch, and the
@@ -35,7 +40,7 @@ let package = Package(
         .target(name: "Apps", dependencies: [
             "Wire", "SmartNIC", "NetStack", "Topology",
             .product(name: "Crypto", package: "swift-crypto"),
-        ]),
+        ], swiftSettings: framePath),
         // The virtual clock and the in-memory wire: whole networks in one process.
         .target(name: "Simulation", dependencies: ["Wire", "SmartNIC", "NetStack", "Apps"]),
         // Node processes, the control protocol, and the orchestrator with its launchers.
@@ -44,7 +49,7 @@ let package = Package(
             .product(name: "Logging", package: "swift-log"),
             // The compose files it writes (`Docker/ComposeFile`).
             .product(name: "Yams", package: "Yams"),
-        ]),
+        ], swiftSettings: framePath),
         // Scenario files and their runner: distributed integration tests against a running
         // topology, through the nicbed commands a user would type.
         .target(name: "Scenarios", dependencies: [

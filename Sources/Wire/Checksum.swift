@@ -8,20 +8,36 @@ public struct InternetChecksum: Sendable {
 
     public init() {}
 
+    /// Adds a run of bytes that continues the summed data (an odd run leaves its last byte
+    /// pending for the next). Eight bytes per step: the words are summed as 64-bit lanes in host
+    /// order with end-around carry, folded, and put back in network order once per call (the
+    /// sum is independent of byte order, RFC 1071 §2(B)).
     @inlinable public mutating func add(_ bytes: UnsafeRawBufferPointer) {
-        var index = 0
+        guard let base = bytes.baseAddress, bytes.count > 0 else { return }
         let count = bytes.count
-        if oddByte, count > 0 {
-            sum &+= UInt64(bytes[0])
+        var index = 0
+        if oddByte {
+            sum &+= UInt64(base.load(as: UInt8.self))
             index = 1
             oddByte = false
         }
-        while index + 1 < count {
-            sum &+= UInt64(bytes[index]) << 8 | UInt64(bytes[index + 1])
+        if count - index >= 8 {
+            var wide: UInt64 = 0
+            while count - index >= 8 {
+                let (total, carried) = wide.addingReportingOverflow(base.loadUnaligned(fromByteOffset: index, as: UInt64.self))
+                wide = total &+ (carried ? 1 : 0)
+                index += 8
+            }
+            var folded = (wide & 0xffff_ffff) &+ (wide >> 32)
+            while folded >> 16 != 0 { folded = (folded & 0xffff) &+ (folded >> 16) }
+            sum &+= UInt64(UInt16(bigEndian: UInt16(truncatingIfNeeded: folded)))
+        }
+        while count - index >= 2 {
+            sum &+= UInt64(UInt16(bigEndian: base.loadUnaligned(fromByteOffset: index, as: UInt16.self)))
             index += 2
         }
         if index < count {
-            sum &+= UInt64(bytes[index]) << 8
+            sum &+= UInt64(base.load(fromByteOffset: index, as: UInt8.self)) << 8
             oddByte = true
         }
     }

@@ -135,4 +135,44 @@ struct ChecksumTests {
             #expect(header.withUnsafeBytes { InternetChecksum.of($0) } == expected)
         }
     }
+
+    /// RFC 1071's definition, one big-endian word at a time: what the 8-bytes-per-step sum must equal.
+    static func referenceFolded(_ bytes: [UInt8]) -> UInt16 {
+        var total: UInt64 = 0
+        var index = 0
+        while index + 1 < bytes.count {
+            total += UInt64(bytes[index]) << 8 | UInt64(bytes[index + 1])
+            index += 2
+        }
+        if index < bytes.count { total += UInt64(bytes[index]) << 8 }
+        while total >> 16 != 0 { total = (total & 0xffff) + (total >> 16) }
+        return UInt16(total)
+    }
+
+    @Test("the wide sum equals the word-by-word definition for every length and chunking, carries included")
+    func wideSumMatchesDefinition() {
+        var rng = SplitMix64(seed: 1071)
+        for length in Array(0...70) + [1447, 1448, 1460, 8972, 9000] {
+            for fill in 0..<3 {
+                // Random bytes; all 0xff (every lane carries); and mostly 0xff with a few zeros.
+                let bytes: [UInt8] = (0..<length).map { _ in
+                    switch fill {
+                    case 0: UInt8(truncatingIfNeeded: rng.next())
+                    case 1: 0xff
+                    default: rng.next() % 16 == 0 ? 0 : 0xff
+                    }
+                }
+                let expected = Self.referenceFolded(bytes)
+                #expect(Self.sum(bytes).folded == expected, "length \(length), fill \(fill)")
+                var chunked = InternetChecksum()
+                var start = 0
+                while start < bytes.count {
+                    let end = min(bytes.count, start + Int(rng.next() % 40))
+                    bytes[start..<end].withUnsafeBytes { chunked.add($0) }
+                    start = end
+                }
+                #expect(chunked.folded == expected, "length \(length), fill \(fill), chunked")
+            }
+        }
+    }
 }

@@ -17,7 +17,12 @@ public final class BulkEndpoint {
     public var onProgress: (() -> Void)?
     public var onFinished: (() -> Void)?
     private var chunk = [UInt8](repeating: 0, count: 64 * 1024)
+    /// Where received bytes are read to; apart from `chunk`, which may still hold unsent bytes.
+    private var inbound = [UInt8](repeating: 0, count: 64 * 1024)
     private var expected = [UInt8](repeating: 0, count: 64 * 1024)
+    /// The stream offsets `chunk` holds, filled and not yet all accepted by the connection.
+    private var chunkStart = 0
+    private var chunkEnd = 0
     private var shutdownSent = false
 
     public init(connection: TCPConnection, sendCount: Int, sendSeed: UInt64, receiveSeed: UInt64) {
@@ -46,17 +51,21 @@ public final class BulkEndpoint {
         onProgress?()
     }
 
-    /// Sends as much of the pattern as the send buffer takes.
+    /// Sends as much of the pattern as the send buffer takes. The chunk is filled once and sent
+    /// from until it is used up: a send buffer that takes one segment's worth per ACK must not
+    /// make the sender generate 64 KiB for every 1448 bytes it accepts.
     private func pump() {
         while sent < sendCount {
-            let length = min(chunk.count, sendCount - sent)
-            let accepted = chunk.withUnsafeMutableBytes { buffer -> Int in
-                let slice = UnsafeMutableRawBufferPointer(rebasing: buffer[..<length])
-                sendPattern.fill(slice, offset: sent)
-                return connection.send(UnsafeRawBufferPointer(slice))
+            if sent >= chunkEnd {
+                chunkStart = sent
+                chunkEnd = sent + min(chunk.count, sendCount - sent)
+                let length = chunkEnd - chunkStart
+                chunk.withUnsafeMutableBytes { sendPattern.fill(UnsafeMutableRawBufferPointer(rebasing: $0[..<length]), offset: chunkStart) }
             }
+            let pending = (sent - chunkStart)..<(chunkEnd - chunkStart)
+            let accepted = chunk.withUnsafeBytes { connection.send(UnsafeRawBufferPointer(rebasing: $0[pending])) }
             sent += accepted
-            if accepted < length { return }
+            if accepted < pending.count { return }
         }
         if !shutdownSent {
             shutdownSent = true
@@ -67,10 +76,10 @@ public final class BulkEndpoint {
 
     private func drain() {
         while true {
-            let count = chunk.withUnsafeMutableBytes { connection.receive(into: $0) }
+            let count = inbound.withUnsafeMutableBytes { connection.receive(into: $0) }
             if count == 0 { break }
             if mismatchAt == nil {
-                mismatchAt = chunk.withUnsafeBytes { bytes in
+                mismatchAt = inbound.withUnsafeBytes { bytes in
                     expected.withUnsafeMutableBytes { scratch in
                         receivePattern.firstMismatch(in: UnsafeRawBufferPointer(rebasing: bytes[..<count]), offset: received, scratch: scratch)
                     }
