@@ -56,8 +56,10 @@ let package = Package(
             "Testbed", "Topology", "Wire", "SmartNIC",
             .product(name: "Yams", package: "Yams"),
         ]),
+        // `nicbed bench`: the figures of the frame path, ours against the Linux kernel's.
+        .target(name: "Bench", dependencies: ["Testbed", "SmartNIC"]),
         .executableTarget(name: "nicbed", dependencies: [
-            "Testbed", "Topology", "Apps", "Scenarios",
+            "Testbed", "Topology", "Apps", "Scenarios", "Bench",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
         ]),

@@ -15,8 +15,11 @@ public final class UDPSocket {
     /// uv_buf_t descriptors for scatter/gather sends, allocated once.
     private let gather = UnsafeMutablePointer<uv_buf_t>.allocate(capacity: UDPSocket.maximumParts)
     public static let maximumParts = 64
+    /// The arrays of `send(datagrams:…)`, made on its first use.
+    lazy var batchBuffers = UDPBatchBuffers()
     private var onDatagram: ((UnsafeRawBufferPointer, SocketAddress) -> Void)?
     private var onError: ((UVError) -> Void)?
+    private var onBatchEnd: (() -> Void)?
 
     /// Binds to `address` (port 0 picks a free port; see `localAddress`).
     public init(loop: Loop, bindTo address: SocketAddress, batch: Int = 32) throws(UVError) {
@@ -53,9 +56,13 @@ public final class UDPSocket {
         return SocketAddress(storage)
     }
 
+    /// `onBatchEnd` runs after the last datagram of each batch the kernel handed over (one
+    /// recvmmsg call), so a caller can do once per batch what it need not do per datagram.
     public func startReceiving(_ onDatagram: @escaping (UnsafeRawBufferPointer, SocketAddress) -> Void,
+                               onBatchEnd: (() -> Void)? = nil,
                                onError: ((UVError) -> Void)? = nil) throws(UVError) {
         self.onDatagram = onDatagram
+        self.onBatchEnd = onBatchEnd
         self.onError = onError
         try UVError.check(uv_udp_recv_start(handle, { h, _, buf in
             guard let socket = owner(of: h, as: UDPSocket.self), let buf else { return }
@@ -67,7 +74,12 @@ public final class UDPSocket {
                 return
             }
             // nread == 0 with no address: nothing more to read, or the end of a recvmmsg batch.
-            guard nread > 0 || addr != nil, let addr, let base = buf?.pointee.base else { return }
+            guard nread > 0 || addr != nil, let addr, let base = buf?.pointee.base else {
+                socket.onBatchEnd?()
+                return
+            }
+            // A datagram read alone (not a chunk of a recvmmsg batch) is a batch of its own.
+            defer { if flags & UInt32(UV_UDP_MMSG_CHUNK.rawValue) == 0 { socket.onBatchEnd?() } }
             guard Int32(addr.pointee.sa_family) == AF_INET else { return }
             let from = addr.withMemoryRebound(to: sockaddr_in.self, capacity: 1) { SocketAddress($0.pointee) }
             socket.onDatagram?(UnsafeRawBufferPointer(start: base, count: nread), from)
@@ -116,6 +128,7 @@ public final class UDPSocket {
 
     public func close() {
         onDatagram = nil
+        onBatchEnd = nil
         onError = nil
         uv_udp_recv_stop(handle)
         closeHandle(handle)

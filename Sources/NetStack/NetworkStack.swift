@@ -324,7 +324,7 @@ public final class NetworkStack {
                           timeToLive: timeToLive ?? defaultTimeToLive, identification: nextIdentification)
         nextIdentification &+= 1
         let headerLength = EthernetFrameView.headerLength + ip.headerLength + transportHeaderLength
-        let destinationMAC = arp.lookup(route.nextHop, now: now)
+        let destinationMAC = neighbour(route.nextHop, on: interface)
         func fill(_ frame: UnsafeMutableRawBufferPointer) {
             EthernetRepr(destination: destinationMAC ?? .zero, source: interface.mac, etherType: EtherType.ipv4).emit(into: frame)
             let packet = UnsafeMutableRawBufferPointer(rebasing: frame[EthernetFrameView.headerLength...])
@@ -358,6 +358,20 @@ public final class NetworkStack {
         if dropped { counters.droppedARPQueueFull += 1 }
         if requestNow { sendARPRequest(for: route.nextHop, on: interface) }
         return .waitingForARP
+    }
+
+    /// The next hop's MAC from the neighbour table; a stale entry still answers, and sends
+    /// its unicast probe when one is due.
+    @inline(__always)
+    func neighbour(_ address: IPv4Address, on interface: Interface) -> MACAddress? {
+        let (mac, probe) = arp.resolve(address, now: now)
+        if probe, let mac {
+            counters.arpProbesSent += 1
+            let request = ARPRepr(operation: .request, senderHardware: interface.mac, senderProtocol: interface.address.address,
+                                  targetHardware: .zero, targetProtocol: address)
+            sendARP(request, to: mac, on: interface)
+        }
+        return mac
     }
 
     func sendARPRequest(for address: IPv4Address, on interface: Interface) {

@@ -13,6 +13,8 @@ public struct StackCounters: Sendable, Equatable, Codable {
     public var droppedARPQueueFull = 0
     public var droppedARPFailed = 0
     public var arpRequestsSent = 0
+    /// Unicast requests that re-confirmed a stale neighbour entry still carrying traffic.
+    public var arpProbesSent = 0
     public var arpRepliesSent = 0
     public var icmpEchoRepliesSent = 0
     /// Forwarding (routers): packets sent on toward their destination, and those dropped

@@ -71,12 +71,13 @@ extension NICPort {
     /// 200 ms holds it; beyond, frames drop as `droppedDelayLineFull`.
     static let ruleDelayLineSlots = 1024
 
-    /// Hands a transmitted datagram to the link.
+    /// Hands a transmitted datagram to the link: true when it goes to the wire as it is (the
+    /// caller stages it in the ring), false when it was dropped or a delay line took a copy.
     @inline(__always)
-    func sendOut(_ datagram: UnsafeBufferPointer<UnsafeRawBufferPointer>, headroom: Int) {
+    func sendOut(_ datagram: UnsafeBufferPointer<UnsafeRawBufferPointer>, headroom: Int) -> Bool {
         guard isLinkUp else {
             counters.droppedLinkDown += 1
-            return
+            return false
         }
         // The frame's headers are in the first part, after the encapsulation (payloads follow).
         if !egressFilter.isEmpty, let first = datagram.first, first.count > headroom,
@@ -86,15 +87,13 @@ extension NICPort {
             case .drop: counters.droppedByFilter += 1
             case .delay, .corrupt: ruleShaper(for: rule).offer(datagram, headroom: headroom, now: clock())
             }
-            return
+            return false
         }
         if isImpaired, let shaper {
             shaper.offer(datagram, headroom: headroom, now: clock())
-            return
+            return false
         }
-        if !send(datagram) {
-            counters.droppedOnSend += 1
-        }
+        return true
     }
 
     func egressChanged() {

@@ -5,20 +5,28 @@ import Wire
 /// memory (the conventional path). The datagram leaves as parts, scatter/gather, so a cached
 /// payload is never copied on its way to the wire.
 extension NICPort {
-    /// Collects a frame's data parts, in order, while the port transmits it.
+    /// Collects a frame's data parts, in order, while the port transmits it. The frame is
+    /// assembled in the transmit ring, after the frames already staged there.
     public struct FrameAssembly {
         unowned let port: NICPort
+        unowned let ring: TransmitRing
+        /// The ring's index of the frame's first part.
+        let firstPart: Int
         var partCount: Int
-        /// Next free byte of the transmit buffer, for data parts DMAed from host memory.
+        /// Next free byte of the ring's arena, for data parts DMAed from host memory.
         var cursor: Int
         var length = 0
 
-        /// Adds the next run of the frame's data. On the card it is referenced where it lies;
-        /// in host memory it is DMAed into the card's transmit buffer.
+        /// Adds the next run of the frame's data. On the card it is referenced where it lies
+        /// (and held until the frame has left); in host memory it is DMAed into the ring.
         public mutating func append(_ payload: Payload) {
             guard payload.count > 0 else { return }
             length += payload.count
             if payload.isOnCard && payload.driver === port.driver {
+                if port.batching {
+                    payload.retain()
+                    ring.hold(payload.slice)
+                }
                 add(UnsafeRawBufferPointer(payload.region))
                 return
             }
@@ -33,21 +41,22 @@ extension NICPort {
         /// Adds bytes that lie in host memory (DMAed to the card, counted).
         public mutating func appendHostBytes(_ bytes: UnsafeRawBufferPointer) {
             guard bytes.count > 0 else { return }
-            precondition(cursor + bytes.count <= port.transmitBuffer.count, "frame longer than the transmit buffer")
-            let destination = port.transmitBuffer.baseAddress!.advanced(by: cursor)
+            precondition(cursor + bytes.count <= ring.arena.count, "frame longer than the transmit ring's room")
+            let destination = ring.arena.baseAddress!.advanced(by: cursor)
             destination.copyMemory(from: bytes.baseAddress!, byteCount: bytes.count)
             port.driver.counters.hostToCardBytes += bytes.count
             cursor += bytes.count
             add(UnsafeRawBufferPointer(start: destination, count: bytes.count))
         }
 
-        private mutating func add(_ part: UnsafeRawBufferPointer) {
-            let last = port.parts[partCount - 1]
+        mutating func add(_ part: UnsafeRawBufferPointer) {
+            let lastIndex = firstPart + partCount - 1
+            let last = ring.parts[lastIndex]
             if last.baseAddress! + last.count == part.baseAddress! {
-                port.parts[partCount - 1] = UnsafeRawBufferPointer(start: last.baseAddress, count: last.count + part.count)
+                ring.parts[lastIndex] = UnsafeRawBufferPointer(start: last.baseAddress, count: last.count + part.count)
             } else {
                 precondition(partCount < NICPort.maximumParts, "too many parts in one frame")
-                port.parts[partCount] = part
+                ring.parts[firstPart + partCount] = part
                 partCount += 1
             }
         }
@@ -74,28 +83,32 @@ extension NICPort {
     public func transmit(headerLength: Int, checksumsFinal: Bool = false, headers: (UnsafeMutableRawBufferPointer) -> Void,
                          data: (inout FrameAssembly) -> Void) {
         precondition(headerLength <= Self.maximumFrameLength, "frame longer than the port's buffer")
+        if !ring.hasRoom { flush() }
         let headroom = encapsulation.headerLength
         let headerEnd = headroom + headerLength
-        headers(UnsafeMutableRawBufferPointer(rebasing: transmitBuffer[headroom..<headerEnd]))
+        let frameStart = ring.arenaUsed
+        let buffer = ring.nextBytes
+        headers(UnsafeMutableRawBufferPointer(rebasing: buffer[headroom..<headerEnd]))
         driver.counters.hostToCardBytes += headerLength
         if encapsulation == .vxlan {
-            VXLANRepr(vni: linkID).emit(into: transmitBuffer)
+            VXLANRepr(vni: linkID).emit(into: buffer)
         }
-        parts[0] = UnsafeRawBufferPointer(rebasing: UnsafeRawBufferPointer(transmitBuffer)[..<headerEnd])
-        var assembly = FrameAssembly(port: self, partCount: 1, cursor: headerEnd)
+        let firstPart = ring.partCount
+        let firstHeld = ring.heldCount
+        ring.parts[firstPart] = UnsafeRawBufferPointer(rebasing: UnsafeRawBufferPointer(buffer)[..<headerEnd])
+        var assembly = FrameAssembly(port: self, ring: ring, firstPart: firstPart, partCount: 1, cursor: frameStart + headerEnd)
         data(&assembly)
         var length = headerLength + assembly.length
         precondition(length <= Self.maximumFrameLength, "frame longer than the port's buffer")
         // Like a real MAC, the port pads runt frames (an ARP is 42 bytes) to Ethernet's minimum.
         if length < Self.minimumFrameLength {
-            parts[assembly.partCount] = UnsafeRawBufferPointer(rebasing: Self.padding[..<(Self.minimumFrameLength - length)])
+            ring.parts[firstPart + assembly.partCount] = UnsafeRawBufferPointer(rebasing: Self.padding[..<(Self.minimumFrameLength - length)])
             assembly.partCount += 1
             length = Self.minimumFrameLength
         }
-        let datagram = UnsafeBufferPointer(rebasing: parts[..<assembly.partCount])
-        // The first part is the transmit buffer's: headers, and data DMAed from host memory
-        // right after them.
-        let headerPart = UnsafeMutableRawBufferPointer(rebasing: transmitBuffer[headroom..<parts[0].count])
+        let datagram = UnsafeBufferPointer(rebasing: ring.parts[firstPart..<(firstPart + assembly.partCount)])
+        // The first part is the ring's: headers, and data DMAed from host memory right after them.
+        let headerPart = UnsafeMutableRawBufferPointer(rebasing: buffer[headroom..<datagram[0].count])
         if checksumOffload && !checksumsFinal && ChecksumOffload.fill(headers: headerPart, data: UnsafeBufferPointer(rebasing: datagram[1...])) {
             counters.checksumsComputed += 1
         }
@@ -104,6 +117,31 @@ extension NICPort {
         if let capture {
             capture.write(parts: datagram, skippingFirst: headroom, wallClockNanoseconds: captureClock())
         }
-        sendOut(datagram, headroom: headroom)
+        guard sendOut(datagram, headroom: headroom) else {
+            // Dropped, or copied into a delay line: nothing of it stays in the ring.
+            ring.release(heldFrom: firstHeld, into: driver.card)
+            return
+        }
+        ring.commit(arenaBytes: assembly.cursor - frameStart, parts: assembly.partCount, length: headroom + length)
+        if !batching { flush() }
+    }
+
+    /// Sends every staged frame: with `sendBatch` in as few system calls as it can, otherwise
+    /// one `send` each. A frame the underlay refuses counts as `droppedOnSend`. Then the ring is
+    /// empty and the card memory its frames held is released.
+    public func flush() {
+        guard ring.frameCount > 0 else {
+            ring.reset(releasingInto: nil)
+            return
+        }
+        let staged = ring.frameCount
+        if let sendBatch {
+            let sent = sendBatch(ring)
+            counters.transmitBatches += 1
+            counters.droppedOnSend += staged - sent
+        } else {
+            for index in 0..<staged where !send(ring.frame(index)) { counters.droppedOnSend += 1 }
+        }
+        ring.reset(releasingInto: driver.card)
     }
 }

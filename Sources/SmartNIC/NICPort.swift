@@ -101,13 +101,17 @@ public final class NICPort {
     public static let minimumFrameLength = 60
     /// Most parts of one datagram: the headers, payload runs (2 KiB chunks at least, so a jumbo
     /// segment spans a few), and padding.
-    static let maximumParts = 64
-    /// The card's transmit buffer, reused for every frame: headers DMAed from the host, and the
-    /// host-memory parts of payloads (the conventional path), right after the encapsulation
-    /// header. Cached payloads never pass through it: they leave straight from card memory.
-    let transmitBuffer: UnsafeMutableRawBufferPointer
-    /// The datagram being assembled, as parts.
-    let parts: UnsafeMutableBufferPointer<UnsafeRawBufferPointer>
+    public static let maximumParts = 64
+    /// The card's transmit ring: headers DMAed from the host and the host-memory parts of
+    /// payloads (the conventional path), each frame's right after its encapsulation header.
+    /// Cached payloads never pass through it: they leave straight from card memory.
+    public let ring: TransmitRing
+    /// Frames wait in the ring until `flush()` (the node calls it once per loop iteration);
+    /// off, each leaves as it is transmitted.
+    public var batching = false
+    /// Sends every frame staged in the ring at once (sendmmsg) and says how many left; without
+    /// it, `flush()` sends them one by one through `send`.
+    public var sendBatch: ((TransmitRing) -> Int)?
     /// Zeros that pad runt frames.
     nonisolated(unsafe) static let padding: UnsafeRawBufferPointer = {
         let zeros = UnsafeMutableRawBufferPointer.allocate(byteCount: NICPort.minimumFrameLength, alignment: 16)
@@ -124,13 +128,7 @@ public final class NICPort {
         self.encapsulation = encapsulation
         self.driver = driver
         checksumOffload = driver.configuration.checksumOffload
-        transmitBuffer = .allocate(byteCount: Self.maximumFrameLength + VXLANHeaderView.length, alignment: 16)
-        parts = .allocate(capacity: Self.maximumParts)
-    }
-
-    deinit {
-        transmitBuffer.deallocate()
-        parts.deallocate()
+        ring = TransmitRing(largestFrame: Self.maximumFrameLength + VXLANHeaderView.length)
     }
 
     /// A datagram arrived on the port's socket.

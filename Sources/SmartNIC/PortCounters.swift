@@ -17,6 +17,9 @@ public struct PortCounters: Sendable, Equatable, Codable {
     public var droppedWrongVNI = 0
     /// Frames the underlay socket refused (its buffer was full).
     public var droppedOnSend = 0
+    /// Flushes of the transmit ring that went out as one batch (sendmmsg): transmitted frames
+    /// over this is the frames per system call.
+    public var transmitBatches = 0
     /// Checksum offload: received frames the card verified, found bad, and TCP checksums it computed.
     public var checksumsVerified = 0
     public var checksumErrors = 0

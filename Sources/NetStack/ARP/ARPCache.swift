@@ -7,6 +7,8 @@ struct ARPCache {
     struct Entry {
         var mac: MACAddress
         var expires: Instant
+        /// When an expired entry still in use may be probed again (unicast, to `mac`).
+        var nextProbe: Instant = .zero
     }
 
     /// A resolution in progress: the frames that wait for it and when to ask again.
@@ -33,10 +35,21 @@ struct ARPCache {
         self.maximumQueuedFrames = maximumQueuedFrames
     }
 
-    func lookup(_ address: IPv4Address, now: Instant) -> MACAddress? {
-        guard let entry = entries[address], entry.expires > now else { return nil }
-        return entry.mac
+    /// The MAC to send to, and whether to probe it now. An entry past its lifetime is stale,
+    /// not gone: traffic keeps using it while unicast requests to that MAC confirm it (Linux's
+    /// STALE → PROBE), so an active flow's frames never leave the fast path to wait for ARP
+    /// every `lifetime`. Unanswered for `maximumAttempts` probes, the entry goes.
+    mutating func resolve(_ address: IPv4Address, now: Instant) -> (mac: MACAddress?, probe: Bool) {
+        guard let entry = entries[address] else { return (nil, false) }
+        if entry.expires > now { return (entry.mac, false) }
+        guard now < entry.expires + probeWindow else { return (nil, false) }
+        guard entry.nextProbe <= now else { return (entry.mac, false) }
+        entries[address]!.nextProbe = now + retryInterval
+        return (entry.mac, true)
     }
+
+    /// How long a stale entry in use is probed before it goes.
+    var probeWindow: Duration { retryInterval * maximumAttempts }
 
     /// Records a mapping; returns the frames that were waiting for it.
     mutating func learn(_ address: IPv4Address, is mac: MACAddress, now: Instant) -> [[UInt8]] {
@@ -78,7 +91,7 @@ struct ARPCache {
                 retry.append((address, state.interface))
             }
         }
-        for (address, entry) in entries where entry.expires <= now { entries[address] = nil }
+        for (address, entry) in entries where entry.expires + probeWindow <= now { entries[address] = nil }
         return (retry, failed)
     }
 

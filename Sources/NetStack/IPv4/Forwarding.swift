@@ -46,7 +46,7 @@ extension NetworkStack {
             return
         }
         let length = EthernetFrameView.headerLength + packet.totalLength
-        let destinationMAC = arp.lookup(route.nextHop, now: now)
+        let destinationMAC = neighbour(route.nextHop, on: egress)
         func fill(_ frame: UnsafeMutableRawBufferPointer) {
             EthernetRepr(destination: destinationMAC ?? .zero, source: egress.mac, etherType: EtherType.ipv4).emit(into: frame)
             let copy = UnsafeMutableRawBufferPointer(rebasing: frame[EthernetFrameView.headerLength..<length])

@@ -147,8 +147,12 @@ public final class NodeRuntime {
         appTimers.fire(now: now)
         bridge?.advance(to: now)
         bridge?.poll()
-        // Frames an impaired link held back (delay, rate) leave when their time comes.
-        for tunnel in tunnels { tunnel.port.releaseDue(now: now) }
+        // Frames an impaired link held back (delay, rate) leave when their time comes; then what
+        // the iteration transmitted leaves, each port's ring in one batch.
+        for tunnel in tunnels {
+            tunnel.port.releaseDue(now: now)
+            tunnel.port.flush()
+        }
         guard let timer = deadlineTimer else { return }
         timer.stop()
         var next = stack.nextDeadline

@@ -22,8 +22,9 @@ final class TunnelPort {
     static let lookupInterval: UInt64 = 1_000
     static let firstLookupInterval: UInt64 = 100
 
-    /// `beforeReceive` runs before each datagram enters the port: the node moves its stack's
-    /// clock there, so a reply is timed when it arrived, not when the iteration began.
+    /// `beforeReceive` runs before the first datagram of each batch the socket reads enters the
+    /// port: the node moves its stack's clock there, so a reply is timed when it arrived, not
+    /// when the iteration began.
     /// `onPeerChange` hears of each new address of a named peer (the node logs it).
     init(port: NICPort, loop: Loop, bindHost: String, localPort: UInt16, peerHost: String, peerPort: UInt16,
          onPeerChange: @escaping (String) -> Void = { _ in }, beforeReceive: @escaping () -> Void) throws {
@@ -37,10 +38,22 @@ final class TunnelPort {
             guard let address = peer.address else { return false }
             return socket.send(parts: parts, to: address)
         }
-        try socket.startReceiving { [port] datagram, source in
-            beforeReceive()
-            port.receive(datagram: datagram, from: UnderlayAddress(ipv4: source.ipv4, port: source.port))
+        // Frames wait in the card's ring until the node flushes it, once per loop iteration.
+        port.batching = true
+        port.sendBatch = { [socket, peer] ring in
+            guard let address = peer.address else { return 0 }
+            return socket.send(datagrams: UnsafeBufferPointer(ring.parts), ends: UnsafeBufferPointer(rebasing: ring.frameEnds[..<ring.frameCount]),
+                               lengths: UnsafeBufferPointer(rebasing: ring.frameLengths[..<ring.frameCount]), to: address)
         }
+        // The clock is read once per batch of datagrams, not once for each.
+        var clockRead = false
+        try socket.startReceiving({ [port] datagram, source in
+            if !clockRead {
+                beforeReceive()
+                clockRead = true
+            }
+            port.receive(datagram: datagram, from: UnderlayAddress(ipv4: source.ipv4, port: source.port))
+        }, onBatchEnd: { clockRead = false })
         if let literal = SocketAddress(literal: peerHost, port: peerPort) {
             use(literal)
             return

@@ -4,7 +4,7 @@ import Glibc
 
 /// Small process helpers for the orchestrator (the node processes are not its children once
 /// `up` has returned, so it watches them by pid).
-enum ProcessControl {
+public enum ProcessControl {
     /// True while a process with this pid exists and is not a zombie.
     static func isAlive(_ pid: Int32) -> Bool {
         guard pid > 0, kill(pid, 0) == 0 || errno == EPERM else { return false }
@@ -27,7 +27,7 @@ enum ProcessControl {
     }
 
     /// The running executable's own path, so `up` starts nodes from the same build.
-    static func currentExecutable() -> String {
+    public static func currentExecutable() -> String {
         var buffer = [CChar](repeating: 0, count: 4096)
         let length = readlink("/proc/self/exe", &buffer, buffer.count - 1)
         guard length > 0 else { return CommandLine.arguments[0] }
