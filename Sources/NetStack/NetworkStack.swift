@@ -69,8 +69,9 @@ public final class NetworkStack {
 
     /// Runs what is due at `now`: ARP retries and give-ups, TCP timers.
     public func poll() {
-        let (retry, failed) = arp.due(now: now)
+        let (retry, failed, probes) = arp.due(now: now)
         for (address, interface) in retry { sendARPRequest(for: address, on: interfaces[interface]) }
+        for (address, mac, interface) in probes { sendARPProbe(for: address, to: mac, on: interfaces[interface]) }
         for (address, state) in failed {
             counters.droppedARPFailed += state.frames.count
             let reporter = interfaces[state.interface].address.address
@@ -364,14 +365,16 @@ public final class NetworkStack {
     /// its unicast probe when one is due.
     @inline(__always)
     func neighbour(_ address: IPv4Address, on interface: Interface) -> MACAddress? {
-        let (mac, probe) = arp.resolve(address, now: now)
-        if probe, let mac {
-            counters.arpProbesSent += 1
-            let request = ARPRepr(operation: .request, senderHardware: interface.mac, senderProtocol: interface.address.address,
-                                  targetHardware: .zero, targetProtocol: address)
-            sendARP(request, to: mac, on: interface)
-        }
+        let (mac, probe) = arp.resolve(address, interface: interface.index, now: now)
+        if probe, let mac { sendARPProbe(for: address, to: mac, on: interface) }
         return mac
+    }
+
+    func sendARPProbe(for address: IPv4Address, to mac: MACAddress, on interface: Interface) {
+        counters.arpProbesSent += 1
+        let request = ARPRepr(operation: .request, senderHardware: interface.mac, senderProtocol: interface.address.address,
+                              targetHardware: .zero, targetProtocol: address)
+        sendARP(request, to: mac, on: interface)
     }
 
     func sendARPRequest(for address: IPv4Address, on interface: Interface) {

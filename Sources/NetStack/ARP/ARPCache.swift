@@ -7,8 +7,11 @@ struct ARPCache {
     struct Entry {
         var mac: MACAddress
         var expires: Instant
-        /// When an expired entry still in use may be probed again (unicast, to `mac`).
+        /// Once an expired entry has been used: the probes sent (unicast, to `mac`) and when
+        /// the next is due. A reply (`learn`) makes a fresh entry.
+        var probesSent = 0
         var nextProbe: Instant = .zero
+        var interface = 0
     }
 
     /// A resolution in progress: the frames that wait for it and when to ask again.
@@ -27,7 +30,8 @@ struct ARPCache {
     let maximumAttempts: Int
     let maximumQueuedFrames: Int
 
-    init(lifetime: Duration = .seconds(60), retryInterval: Duration = .seconds(1),
+    /// 30 s, Linux's base_reachable_time: how long an entry is trusted without confirmation.
+    init(lifetime: Duration = .seconds(30), retryInterval: Duration = .seconds(1),
          maximumAttempts: Int = 3, maximumQueuedFrames: Int = 64) {
         self.lifetime = lifetime
         self.retryInterval = retryInterval
@@ -38,18 +42,17 @@ struct ARPCache {
     /// The MAC to send to, and whether to probe it now. An entry past its lifetime is stale,
     /// not gone: traffic keeps using it while unicast requests to that MAC confirm it (Linux's
     /// STALE → PROBE), so an active flow's frames never leave the fast path to wait for ARP
-    /// every `lifetime`. Unanswered for `maximumAttempts` probes, the entry goes.
-    mutating func resolve(_ address: IPv4Address, now: Instant) -> (mac: MACAddress?, probe: Bool) {
+    /// every `lifetime`. The first use of a stale entry sends the first probe; `due` sends the
+    /// rest, one per `retryInterval`, and drops the entry when `maximumAttempts` went
+    /// unanswered (a wrong MAC, a neighbour gone): the next frame asks by broadcast.
+    mutating func resolve(_ address: IPv4Address, interface: Int, now: Instant) -> (mac: MACAddress?, probe: Bool) {
         guard let entry = entries[address] else { return (nil, false) }
-        if entry.expires > now { return (entry.mac, false) }
-        guard now < entry.expires + probeWindow else { return (nil, false) }
-        guard entry.nextProbe <= now else { return (entry.mac, false) }
+        if entry.expires > now || entry.probesSent > 0 { return (entry.mac, false) }
+        entries[address]!.probesSent = 1
         entries[address]!.nextProbe = now + retryInterval
+        entries[address]!.interface = interface
         return (entry.mac, true)
     }
-
-    /// How long a stale entry in use is probed before it goes.
-    var probeWindow: Duration { retryInterval * maximumAttempts }
 
     /// Records a mapping; returns the frames that were waiting for it.
     mutating func learn(_ address: IPv4Address, is mac: MACAddress, now: Instant) -> [[UInt8]] {
@@ -77,7 +80,7 @@ struct ARPCache {
     }
 
     /// Resolutions whose retry time has come: ask again, or give up after the last attempt.
-    mutating func due(now: Instant) -> (retry: [(IPv4Address, Int)], failed: [(IPv4Address, Pending)]) {
+    mutating func due(now: Instant) -> (retry: [(IPv4Address, Int)], failed: [(IPv4Address, Pending)], probe: [(IPv4Address, MACAddress, Int)]) {
         var retry: [(IPv4Address, Int)] = []
         var failed: [(IPv4Address, Pending)] = []
         for (address, var state) in pending where state.nextAttempt <= now {
@@ -91,9 +94,23 @@ struct ARPCache {
                 retry.append((address, state.interface))
             }
         }
-        for (address, entry) in entries where entry.expires + probeWindow <= now { entries[address] = nil }
-        return (retry, failed)
+        var probe: [(IPv4Address, MACAddress, Int)] = []
+        for (address, entry) in entries where entry.probesSent > 0 && entry.nextProbe <= now {
+            if entry.probesSent >= maximumAttempts {
+                entries[address] = nil
+            } else {
+                entries[address]!.probesSent += 1
+                entries[address]!.nextProbe = now + retryInterval
+                probe.append((address, entry.mac, entry.interface))
+            }
+        }
+        // Unused since it expired: nothing to confirm, it goes.
+        for (address, entry) in entries where entry.probesSent == 0 && entry.expires + lifetime <= now { entries[address] = nil }
+        return (retry, failed, probe)
     }
 
-    var nextDeadline: Instant? { pending.values.lazy.map(\.nextAttempt).min() }
+    var nextDeadline: Instant? {
+        let probe = entries.values.lazy.filter { $0.probesSent > 0 }.map(\.nextProbe).min()
+        return Instant.earliest(pending.values.lazy.map(\.nextAttempt).min(), probe)
+    }
 }
