@@ -72,6 +72,7 @@ let package = Package(
         .testTarget(name: "TopologyTests", dependencies: ["Topology", "Wire"]),
         .testTarget(name: "AppsTests", dependencies: ["Apps", "Simulation", "NetStack", "SmartNIC", "Wire"]),
         .testTarget(name: "SimulationTests", dependencies: ["Simulation", "Apps", "NetStack", "SmartNIC", "Wire", "AllocationCounter"]),
+        .testTarget(name: "BenchTests", dependencies: ["Bench", "Topology"]),
         .testTarget(name: "ScenariosTests", dependencies: ["Scenarios", "Topology"]),
         .testTarget(name: "TestbedTests", dependencies: ["Testbed", "Topology", "Apps", "SmartNIC", "NetStack", "Wire", "nicbed", "AllocationCounter",
                                                            .product(name: "Yams", package: "Yams")]),

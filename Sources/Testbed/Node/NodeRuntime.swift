@@ -79,7 +79,8 @@ public final class NodeRuntime {
             }
             let tunnel = try TunnelPort(port: port, loop: loop, bindHost: interface.localHost, localPort: interface.localPort,
                                         peerHost: interface.peerHost, peerPort: interface.peerPort,
-                                        onPeerChange: { [logger] in logger.info("\($0)") }) { [stack, bridge, loop] in
+                                        onPeerChange: { [logger] in logger.info("\($0)") },
+                                        afterReceive: { [unowned self] in self.tunnels.forEach { $0.port.flush() } }) { [stack, bridge, loop] in
                 let now = Instant(nanoseconds: loop.nanoseconds)
                 stack.advance(to: now)
                 bridge?.advance(to: now)
