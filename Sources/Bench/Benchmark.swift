@@ -2,7 +2,7 @@ import Foundation
 import SmartNIC
 import Testbed
 
-/// `nicbed bench`: every figure of issue-sized interest measured in one run, with the ratios
+/// `nicbed bench`: the testbed's performance figures measured in one run, with the ratios
 /// its targets are stated in (ours against the kernel's, conventional against smart), so the
 /// noise of a shared machine cancels as far as it can.
 public struct Benchmark {

@@ -47,8 +47,8 @@ struct KernelPeer {
         }
     }
 
-    /// iperf3 from the first namespace to the second for `seconds`: received Mbit/s and the
-    /// CPU seconds both iperf3 processes used per GB (from iperf3's own report).
+    /// iperf3 from the first namespace to the second for `seconds`: the receiver's Mbit/s and
+    /// bytes, from iperf3's JSON report.
     static func iperf(seconds: Int) throws -> (megabits: Double, bytes: Double) {
         let server = Process()
         server.executableURL = URL(fileURLWithPath: "/usr/bin/env")
