@@ -9,7 +9,7 @@ public enum NICMode: String, Sendable, Codable, CaseIterable {
 }
 
 /// A NIC's settings, as the topology's `nic:` block gives them.
-public struct NICConfiguration: Hashable, Sendable {
+public struct NICConfiguration: Hashable, Sendable, Codable {
     public var mode: NICMode
     /// Bytes of card memory (the payload cache). Rounded down to whole 2 KiB chunks.
     public var cardMemory: Int

@@ -2,8 +2,8 @@
 /// node's network namespace, so it sends and receives through the emulated network (its
 /// routers, switches and impaired links) with no change to the image. Locally a linux node
 /// is a bare namespace and this is not used.
-public struct ContainerSpec: Hashable, Sendable {
-    public enum Command: Hashable, Sendable {
+public struct ContainerSpec: Hashable, Sendable, Codable {
+    public enum Command: Hashable, Sendable, Codable {
         /// A string, which compose splits into words as a shell would (no shell runs it; write
         /// `[sh, -c, "…"]` for one).
         case line(String)
@@ -11,7 +11,7 @@ public struct ContainerSpec: Hashable, Sendable {
         case arguments([String])
     }
 
-    public struct Variable: Hashable, Sendable {
+    public struct Variable: Hashable, Sendable, Codable {
         public var name: String
         public var value: String
     }

@@ -36,7 +36,7 @@ public struct Topology: Hashable, Sendable {
 }
 
 /// What a node is (ARCHITECTURE.md, "Topologies").
-public enum NodeKind: String, Hashable, Sendable, CaseIterable {
+public enum NodeKind: String, Hashable, Sendable, CaseIterable, Codable {
     /// One IPv4 stack running apps.
     case host
     /// An IPv4 stack that forwards between its interfaces by its connected subnets, `routes`
@@ -60,7 +60,7 @@ public enum NodeKind: String, Hashable, Sendable, CaseIterable {
     public var runsOurStack: Bool { self == .host || self == .router || self == .switch }
 }
 
-public struct NodeSpec: Hashable, Sendable {
+public struct NodeSpec: Hashable, Sendable, Codable {
     public var name: String
     public var kind: NodeKind
     /// Next hop for destinations off every attached subnet; always on one of them.
@@ -106,7 +106,7 @@ public struct NodeSpec: Hashable, Sendable {
 
 /// One end of a link as a node sees it: its identity on the emulated wire, and the UDP
 /// socket pair on the underlay that carries the wire's frames.
-public struct InterfaceSpec: Hashable, Sendable {
+public struct InterfaceSpec: Hashable, Sendable, Codable {
     public var name: String
     public var mac: MACAddress
     /// Nil exactly for a switch's ports, which are layer 2.
@@ -140,7 +140,7 @@ public struct InterfaceSpec: Hashable, Sendable {
 
 /// A point-to-point cable between two interfaces, with what it does to the frames crossing it
 /// in each direction.
-public struct LinkSpec: Hashable, Sendable {
+public struct LinkSpec: Hashable, Sendable, Codable {
     /// 1-based, in file order; the underlay ports and default subnet derive from it.
     public var id: Int
     public var a: Endpoint
@@ -199,7 +199,7 @@ public struct LinkSpec: Hashable, Sendable {
 }
 
 /// A static route: packets to `destination` go to `nextHop`, on one of the node's subnets.
-public struct StaticRoute: Hashable, Sendable, CustomStringConvertible {
+public struct StaticRoute: Hashable, Sendable, CustomStringConvertible, Codable {
     /// The destination network as address and prefix length; its address is the network
     /// address (no bits set after the prefix), so `destination.network == destination.address`.
     public var destination: IPv4Interface
@@ -214,7 +214,7 @@ public struct StaticRoute: Hashable, Sendable, CustomStringConvertible {
     public var description: String { "\(destination) via \(nextHop)" }
 }
 
-public struct Endpoint: Hashable, Sendable, CustomStringConvertible {
+public struct Endpoint: Hashable, Sendable, CustomStringConvertible, Codable {
     public var node: String
     public var interface: String
 

@@ -1,6 +1,6 @@
 /// What one direction of a link does to frames, in the spirit of netem (ARCHITECTURE.md, "Topologies").
 /// Probabilities are fractions (0.05 = 5 %).
-public struct Impairments: Sendable, Equatable {
+public struct Impairments: Sendable, Equatable, Codable {
     public var delay: Duration = .zero
     /// Uniform extra delay in [0, jitter). Jitter can reorder frames, as it does in netem.
     public var jitter: Duration = .zero

@@ -13,7 +13,7 @@ import Wire
 /// routes), or a switch (a learning bridge between its ports, no IP stack).
 public final class NodeRuntime {
     let spec: NodeSpec
-    let topology: Topology
+    let configuration: NodeConfiguration
     let runDirectory: RunDirectory
     let logger: Logger
     let loop: Loop
@@ -35,16 +35,15 @@ public final class NodeRuntime {
 
     /// `seed` is mixed into every port's impairment seed (`nicbed up --seed`): another seed,
     /// other draws; the same seed, the same draws.
-    public init(topology: Topology, name: String, runDirectory: RunDirectory, capture: Bool, seed: UInt64 = 0,
+    public init(configuration: NodeConfiguration, runDirectory: RunDirectory, capture: Bool, seed: UInt64 = 0,
                 logger: Logger) throws {
-        guard let spec = topology.node(named: name) else {
-            throw NodeError("no node '\(name)' in \(topology.sourcePath); nodes: \(topology.nodes.map(\.name).joined(separator: ", "))")
-        }
+        let spec = configuration.node
+        let name = spec.name
         guard spec.kind.runsOurStack else {
             throw NodeError("node '\(name)' is of kind \(spec.kind.rawValue): no nicbed process runs it (`nicbed up` \(spec.kind == .linux ? "creates its network namespace" : "prints how to join it"))")
         }
         self.spec = spec
-        self.topology = topology
+        self.configuration = configuration
         self.runDirectory = runDirectory
         self.logger = logger
         loop = try Loop()
@@ -60,7 +59,9 @@ public final class NodeRuntime {
         for route in spec.routes { stack.addRoute(to: route.destination, via: route.nextHop) }
         bridge = spec.kind == .switch ? LearningBridge(name: name, now: startedAt) : nil
         for interface in spec.interfaces {
-            let link = topology.links[interface.link - 1]
+            guard let link = configuration.link(id: interface.link) else {
+                throw NodeError("interface \(interface.name) of node '\(name)' is cabled to link \(interface.link), which its configuration (from \(configuration.sourcePath)) does not have")
+            }
             let port = NICPort(name: "\(name):\(interface.name)", linkID: UInt32(interface.link),
                                peer: UnderlayAddress(ipv4: 0, port: 0), encapsulation: link.encapsulation,
                                driver: NICDriver(configuration: spec.nic))
@@ -69,12 +70,12 @@ public final class NodeRuntime {
             }
             let endpoint = Endpoint(node: name, interface: interface.name)
             // Seeded per node and link, so a run's impairments are the same every time.
-            port.impairmentSeed = Self.seed(topology.name, name, interface.name) ^ seed
+            port.impairmentSeed = Self.seed(configuration.topologyName, name, interface.name) ^ seed
             port.egress = link.impairments(sentBy: endpoint) ?? .none
             // A Linux or external peer has no port of ours to impair what it sends: it is done
             // here, as its frames arrive (seeded like the rest).
             let far = link.a == endpoint ? link.b : link.a
-            if let peer = topology.node(named: far.node), !peer.kind.runsOurStack {
+            if configuration.foreignPeers.contains(far.node) {
                 port.ingress = link.impairments(sentBy: far) ?? .none
             }
             let tunnel = try TunnelPort(port: port, loop: loop, bindHost: interface.localHost, localPort: interface.localPort,

@@ -62,11 +62,14 @@ public struct LocalProcesses: Launcher {
         var children: [String: ChildProcess] = [:]
         var exited: [String: String] = [:]
         do {
+            // Resolved here once for every node: a node that parsed the whole file itself made
+            // start-up quadratic in the node count.
+            let configurations = (options.nicMode.map { topology.withNICMode($0) } ?? topology).configurations()
             for node in processes {
                 let log = run.logPath(node: node.name)
                 try? FileManager.default.removeItem(atPath: log)
-                let arguments = Self.nodeArguments(node.name, topology: absolutePath, run: run, basePort: options.basePort,
-                                                   capture: options.capture, nicMode: options.nicMode?.rawValue, seed: options.seed)
+                if let configuration = configurations[node.name] { try run.write(configuration) }
+                let arguments = Self.nodeArguments(node.name, run: run, capture: options.capture, seed: options.seed)
                 let name = node.name
                 children[node.name] = try ChildProcess(loop: loop, executable: executable, arguments: arguments,
                                                        logPath: log, detached: true) { status, signal in
@@ -126,12 +129,11 @@ public struct LocalProcesses: Launcher {
     }
 
     /// What a node process is started with, by `up` and by a restart of one node.
-    static func nodeArguments(_ node: String, topology: String, run: RunDirectory, basePort: UInt16?,
-                              capture: Bool, nicMode: String?, seed: UInt64) -> [String] {
-        var arguments = ["node", "--topology", topology, "--name", node, "--run-dir", run.path]
-        if let basePort { arguments += ["--base-port", String(basePort)] }
+    /// Everything else (the node's interfaces, links, NIC with `--nic` applied, the base port)
+    /// is in the configuration file `up` wrote into the run directory.
+    static func nodeArguments(_ node: String, run: RunDirectory, capture: Bool, seed: UInt64) -> [String] {
+        var arguments = ["node", "--config", run.configurationPath(node: node), "--run-dir", run.path]
         if capture { arguments.append("--capture") }
-        if let nicMode { arguments += ["--nic", nicMode] }
         if seed != 0 { arguments += ["--seed", String(seed)] }
         return arguments
     }
@@ -151,8 +153,12 @@ public struct LocalProcesses: Launcher {
         let loop: Loop
         do { loop = try Loop() } catch { throw OrchestratorError("cannot start an event loop: \(error)") }
         defer { loop.close() }
-        let arguments = Self.nodeArguments(node.name, topology: record.topology, run: run, basePort: record.basePort,
-                                           capture: record.capture, nicMode: record.nicMode, seed: record.seed ?? 0)
+        guard FileManager.default.fileExists(atPath: run.configurationPath(node: node.name)) else {
+            throw OrchestratorError("cannot start \(node.name) again: its configuration \(run.configurationPath(node: node.name)) is gone")
+        }
+        // The configuration `up` wrote: the node comes back as it was launched, even if the
+        // topology file was edited since.
+        let arguments = Self.nodeArguments(node.name, run: run, capture: record.capture, seed: record.seed ?? 0)
         var exited: String?
         let child: ChildProcess
         do {

@@ -1,4 +1,5 @@
 import Foundation
+import Topology
 
 /// Where a running topology keeps its state: one directory per topology name under the run
 /// root, holding `run.json`, each node's control socket, log and captures. Several topologies
@@ -18,6 +19,8 @@ public struct RunDirectory: Sendable {
     public func socketPath(node: String) -> String { "\(path)/\(node).sock" }
     public func logPath(node: String) -> String { "\(path)/\(node).log" }
     public func capturePath(node: String, interface: String) -> String { "\(path)/\(node)-\(interface).pcap" }
+    /// The node's resolved configuration, which `up` writes and the node process reads.
+    public func configurationPath(node: String) -> String { "\(path)/\(node).node.json" }
     /// A host's disk: the directory its file server serves and `nicbed cp` copies into.
     public func diskPath(node: String) -> String { "\(path)/\(node).disk" }
 
@@ -36,6 +39,11 @@ public struct RunDirectory: Sendable {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
         try encoder.encode(record).write(to: URL(fileURLWithPath: recordPath), options: .atomic)
+    }
+
+    public func write(_ configuration: NodeConfiguration) throws {
+        try JSONEncoder().encode(configuration)
+            .write(to: URL(fileURLWithPath: configurationPath(node: configuration.node.name)), options: .atomic)
     }
 
     public func removeRecord() { try? FileManager.default.removeItem(atPath: recordPath) }
