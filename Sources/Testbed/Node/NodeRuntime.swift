@@ -145,16 +145,16 @@ public final class NodeRuntime {
         guard !stopping else { return }
         let now = Instant(nanoseconds: loop.nanoseconds)
         stack.advance(to: now)
+        bridge?.advance(to: now)
+        // Frames an impaired link held back (delay, rate) move on when their time comes, before
+        // the stack reacts to the iteration: a frame a port's ingress delay releases may be
+        // forwarded out of another port, whose ring must not have been flushed already.
+        for tunnel in tunnels { tunnel.port.releaseDue(now: now) }
         stack.poll()
         appTimers.fire(now: now)
-        bridge?.advance(to: now)
         bridge?.poll()
-        // Frames an impaired link held back (delay, rate) leave when their time comes; then what
-        // the iteration transmitted leaves, each port's ring in one batch.
-        for tunnel in tunnels {
-            tunnel.port.releaseDue(now: now)
-            tunnel.port.flush()
-        }
+        // Then what the iteration transmitted leaves, each port's ring in one batch.
+        for tunnel in tunnels { tunnel.port.flush() }
         guard let timer = deadlineTimer else { return }
         timer.stop()
         var next = stack.nextDeadline

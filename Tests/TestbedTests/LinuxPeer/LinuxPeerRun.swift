@@ -28,11 +28,12 @@ final class LinuxPeerRun {
     var disk: String { "\(run.root)/\(name)/h1.disk" }
     var capture: String { "\(run.root)/\(name)/h1-eth0.pcap" }
 
-    init(topology name: String = "linux-peer", links: Int = 1, linuxAddress: String = LinuxPeerRun.linux) throws {
+    /// `file` is a topology the test wrote (absolute), named `name`; otherwise the shipped one.
+    init(topology name: String = "linux-peer", file: String? = nil, links: Int = 1, linuxAddress: String = LinuxPeerRun.linux) throws {
         self.name = name
         self.linuxAddress = linuxAddress
         run = try TestRun(ports: 2 * links)
-        let up = try run.up("topologies/\(name).yaml")
+        let up = try run.up(file ?? "topologies/\(name).yaml")
         #expect(up.status == 0, "up failed: \(up.output) \(up.error)")
         guard up.status == 0 else {
             run.finish()
