@@ -1,5 +1,5 @@
 /// An IPv4 address, stored as a host-order integer so comparisons and masks are cheap.
-public struct IPv4Address: Hashable, Comparable, Sendable, CustomStringConvertible, Codable {
+public struct IPv4Address: Hashable, Comparable, Sendable, CustomStringConvertible {
     public var value: UInt32
 
     public init(_ value: UInt32) { self.value = value }
@@ -37,7 +37,7 @@ public struct IPv4Address: Hashable, Comparable, Sendable, CustomStringConvertib
 }
 
 /// An address with its prefix length, as written `10.0.0.1/24`.
-public struct IPv4Interface: Hashable, Sendable, CustomStringConvertible, Codable {
+public struct IPv4Interface: Hashable, Sendable, CustomStringConvertible {
     public var address: IPv4Address
     public var prefixLength: Int
 

@@ -1,5 +1,5 @@
 /// A 48-bit IEEE 802 MAC address.
-public struct MACAddress: Hashable, Sendable, CustomStringConvertible, Codable {
+public struct MACAddress: Hashable, Sendable, CustomStringConvertible {
     public var octets: (UInt8, UInt8, UInt8, UInt8, UInt8, UInt8)
 
     public init(_ a: UInt8, _ b: UInt8, _ c: UInt8, _ d: UInt8, _ e: UInt8, _ f: UInt8) {
