@@ -78,8 +78,9 @@ extension NetworkStack {
                                     remote: tuple.remoteAddress, remotePort: tuple.remotePort, now: now)
         let connection = TCPConnection(configuration: configuration ?? tcpConfiguration, local: (tuple.localAddress, tuple.localPort),
                                        remote: (tuple.remoteAddress, tuple.remotePort), iss: iss, mss: mss, now: now,
-                                       driver: interface.port.driver) { [unowned self] header, length, data in
-            self.sendTCP(header, payloadLength: length, from: tuple.localAddress, to: tuple.remoteAddress, data: data)
+                                       driver: interface.port.driver) { [unowned self, routeCache = RouteCache()] header, length, data in
+            self.sendTCP(header, payloadLength: length, from: tuple.localAddress, to: tuple.remoteAddress,
+                         routeCache: routeCache, data: data)
         }
         connection.clock = { [unowned self] in self.now }
         return connection
@@ -87,10 +88,10 @@ extension NetworkStack {
 
     /// Sends a segment: its header written here, its data given as payloads where they lie.
     func sendTCP(_ header: TCPHeaderRepr, payloadLength: Int, from source: IPv4Address, to destination: IPv4Address,
-                 data: (_ body: (Payload) -> Void) -> Void) {
+                 routeCache: RouteCache? = nil, data: (_ body: (Payload) -> Void) -> Void) {
         let headerLength = header.headerLength
         let result = sendIPv4(to: destination, from: source, protocolNumber: IPProtocol.tcp, transportHeaderLength: headerLength,
-                              dataLength: payloadLength, writeHeader: { segment, interface in
+                              dataLength: payloadLength, routeCache: routeCache, writeHeader: { segment, interface in
             let bytes = UnsafeMutableRawBufferPointer(rebasing: segment[..<headerLength])
             header.emit(into: bytes)
             // With checksum offload the card computes the checksum; the host leaves the field

@@ -312,10 +312,11 @@ public final class NetworkStack {
     /// memory; the card gathers them). When the next hop's MAC is unknown the frame waits for
     /// ARP instead of being lost; it then waits whole in host memory (its data fetched, counted).
     func sendIPv4(to destination: IPv4Address, from source: IPv4Address?, protocolNumber: UInt8,
-                  transportHeaderLength: Int, dataLength: Int, timeToLive: UInt8? = nil,
+                  transportHeaderLength: Int, dataLength: Int, timeToLive: UInt8? = nil, routeCache: RouteCache? = nil,
                   writeHeader: (UnsafeMutableRawBufferPointer, _ leaving: Interface) -> Void,
                   data: (_ body: (Payload) -> Void) -> Void) -> SendResult {
-        guard let route = routing.route(to: destination) else {
+        let found = if let routeCache { routing.route(to: destination, cache: routeCache) } else { routing.route(to: destination) }
+        guard let route = found else {
             counters.droppedNoRoute += 1
             return .noRoute
         }

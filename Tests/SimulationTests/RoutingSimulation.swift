@@ -105,6 +105,36 @@ struct RoutingSimulation {
         #expect(line.r1.counters.forwarded > 700)
     }
 
+    /// A connection walks the routing table once, not once per segment, and walks it again when
+    /// the table changes: with the gateway moved to an address nobody holds the transfer stops,
+    /// and with it moved back the transfer finishes.
+    @Test func aConnectionLooksItsRouteUpOnceAndAgainWhenTheTableChanges() throws {
+        let line = Line3()
+        let listener = try line.h2.listen(port: 80)
+        var server: BulkEndpoint?
+        listener.onAcceptable = {
+            if let connection = listener.accept() { server = BulkEndpoint(connection: connection, sendCount: 0, sendSeed: 0, receiveSeed: 4) }
+        }
+        let client = BulkEndpoint(connection: try line.h1.connect(to: IPv4Address(10, 0, 2, 1), port: 80),
+                                  sendCount: 4_000_000, sendSeed: 4, receiveSeed: 0)
+        line.net.run(for: .seconds(60), stopWhen: { (server?.received ?? 0) >= 1_000_000 })
+        let segments = line.h1.tcpCounters.segmentsOut
+        #expect(segments > 500)
+        #expect(line.h1.routeLookups == 1, "\(line.h1.routeLookups) lookups for \(segments) segments")
+
+        line.h1.defaultGateway = IPv4Address(10, 0, 1, 99)
+        line.net.run(for: .milliseconds(100))
+        let stalledAt = server!.received
+        line.net.run(for: .seconds(2))
+        #expect(server!.received - stalledAt < 200_000, "segments still reached the old gateway")
+        #expect(line.h1.routeLookups == 2)
+
+        line.h1.defaultGateway = IPv4Address(10, 0, 1, 254)
+        line.net.run(for: .seconds(120), stopWhen: { client.isClosed && server?.isClosed == true })
+        #expect(server?.received == 4_000_000 && server?.mismatchAt == nil)
+        #expect(line.h1.routeLookups == 3)
+    }
+
     /// A router passes frames on with the checksums their sender computed: a segment damaged
     /// before the router stays damaged after it, and the receiver's card and stack drop it.
     @Test("a corrupted segment stays corrupted through a router", arguments: NICMode.allCases)

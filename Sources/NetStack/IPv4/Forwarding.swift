@@ -11,6 +11,10 @@ extension NetworkStack {
 
     public var staticRoutes: [StaticRouteEntry] { routing.staticRoutes }
 
+    /// Routing-table walks made for connections' segments: one per connection while the
+    /// table stays as it is.
+    public var routeLookups: Int { routing.lookups }
+
     /// A packet that arrived on `ingress` for an address that is not ours.
     func forward(_ packet: IPv4PacketView, header: IPv4Repr, from ingress: Interface) {
         // Link-level and limited broadcasts stay on their link (RFC 1812 §5.3.5).

@@ -16,9 +16,25 @@ public struct StaticRouteEntry: Sendable, Equatable {
 /// subnet wins a tie), then the default gateway. A static route whose next hop is on no
 /// connected subnet is never used.
 struct RoutingTable {
-    var connected: [(interface: Int, subnet: IPv4Interface)] = []
-    var staticRoutes: [StaticRouteEntry] = []
-    var defaultGateway: IPv4Address?
+    var connected: [(interface: Int, subnet: IPv4Interface)] = [] { didSet { generation &+= 1 } }
+    var staticRoutes: [StaticRouteEntry] = [] { didSet { generation &+= 1 } }
+    var defaultGateway: IPv4Address? { didSet { generation &+= 1 } }
+    /// Moves on with every change to the table: a route cached under an older one is stale.
+    private(set) var generation = 0
+    /// Full lookups made (longest-prefix walks), for the test that a connection makes one.
+    private(set) var lookups = 0
+
+    /// The route in `cache` while the table is as it was when it was looked up; otherwise a
+    /// fresh lookup, kept there. A connection's segments all go one way, so a transfer walks
+    /// the table once, not once per segment.
+    mutating func route(to destination: IPv4Address, cache: RouteCache) -> Route? {
+        if cache.generation == generation && cache.destination == destination { return cache.route }
+        lookups += 1
+        cache.route = route(to: destination)
+        cache.destination = destination
+        cache.generation = generation
+        return cache.route
+    }
 
     func route(to destination: IPv4Address) -> Route? {
         var best: (route: Route, length: Int)?
@@ -40,4 +56,11 @@ struct RoutingTable {
     private func connectedInterface(for neighbour: IPv4Address) -> Int? {
         connected.first(where: { $0.subnet.contains(neighbour) })?.interface
     }
+}
+
+/// One destination's route, kept by whoever sends there often (a TCP connection).
+final class RouteCache {
+    var route: Route?
+    var destination: IPv4Address = .any
+    var generation = -1
 }
