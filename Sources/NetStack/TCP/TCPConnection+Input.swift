@@ -17,6 +17,13 @@ extension TCPConnection {
             handleSynchronized(segment, payload: payload)
         }
         transmitWhatIsAllowed()
+        // Told only now, with the window, the congestion state and SND.UNA all taken from this
+        // ACK: a write from inside the handler then sends by what the peer said last, not by
+        // the window the ACK is about to replace.
+        if writablePending {
+            writablePending = false
+            if state.canSend && !finQueued && sendBuffer.freeSpace > 0 { onEvent?(.writable) }
+        }
     }
 
     private func handleInSynSent(_ segment: TCPHeaderRepr, payload: Payload?) {
@@ -316,7 +323,7 @@ extension TCPConnection {
         }
         if wantsWritable && sendBuffer.freeSpace > 0 && !finQueued {
             wantsWritable = false
-            onEvent?(.writable)
+            writablePending = true
         }
     }
 

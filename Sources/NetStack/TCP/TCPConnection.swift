@@ -109,6 +109,8 @@ public final class TCPConnection {
     var applicationClosed = false
     var closeNotified = false
     var wantsWritable = false
+    /// Space opened during this segment; `.writable` is told once the segment is processed.
+    var writablePending = false
     weak var listener: TCPListener?
     /// The driver of the NIC this connection sends through: write() stores data with it.
     let driver: NICDriver

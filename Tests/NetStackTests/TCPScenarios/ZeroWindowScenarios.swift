@@ -67,4 +67,35 @@ struct ZeroWindowScenarios {
         #expect(connection.unacknowledgedBytes == 0)
         #expect(connection.counters.fastRetransmits == 0)
     }
+
+    /// `.writable` comes after the ACK that made room has been taken in whole: here that ACK
+    /// also closes the window, so what the application writes from the handler must wait for
+    /// the window to open (a handler run from inside the ACK saw the old window of 3000 and
+    /// sent 2000 bytes past the zero the peer had just announced).
+    @Test func writableComesAfterTheACKsWindowIsTaken() {
+        let script = SegmentScript()
+        script.stack.tcpConfiguration.sendBufferSize = 3000
+        guard let connection = script.acceptConnection(ackWindow: 3000) else { return }
+        #expect(script.write(connection, count: 5000) == 3000)
+        script.expect(.ack, seq: 1, ack: 1, length: 1000)
+        script.expect(.ack, seq: 1001, ack: 1, length: 1000)
+        script.expect([.ack, .psh], seq: 2001, ack: 1, length: 1000)
+        script.expectNothing()
+        var writes: [Int] = []
+        connection.onEvent = { event in
+            if case .writable = event { writes.append(script.write(connection, count: 2000, offset: 3000)) }
+        }
+        script.inject(.ack, seq: 1, ack: 3001, win: 0, after: .milliseconds(10))
+        #expect(writes == [2000])
+        script.expectNothing()
+        #expect(connection.counters.sentPastWindow == 0)
+        // The persist timer's probe is the first byte of the new data.
+        script.expect(.ack, seq: 3001, ack: 1, length: 1, after: .milliseconds(200))
+        script.inject(.ack, seq: 1, ack: 3001, win: 3000, after: .milliseconds(10))
+        script.expect(.ack, seq: 3001, ack: 1, length: 1000)
+        script.expect([.ack, .psh], seq: 4001, ack: 1, length: 1000)
+        script.inject(.ack, seq: 1, ack: 5001, win: 3000, after: .milliseconds(10))
+        script.expectNothing(for: .seconds(1))
+        #expect(connection.unacknowledgedBytes == 0)
+    }
 }
