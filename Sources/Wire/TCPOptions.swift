@@ -11,11 +11,11 @@ public struct TCPOptions: Equatable, Sendable {
     public var maximumSegmentSize: UInt16?
     public var windowScale: UInt8?
     public var sackPermitted: Bool = false
-    public var sackBlocks: [SACKBlock] = []
+    public var sackBlocks = SACKBlocks()
     public var timestamps: (value: UInt32, echoReply: UInt32)?
 
     public init(maximumSegmentSize: UInt16? = nil, windowScale: UInt8? = nil, sackPermitted: Bool = false,
-                sackBlocks: [SACKBlock] = [], timestamps: (value: UInt32, echoReply: UInt32)? = nil) {
+                sackBlocks: SACKBlocks = [], timestamps: (value: UInt32, echoReply: UInt32)? = nil) {
         self.maximumSegmentSize = maximumSegmentSize
         self.windowScale = windowScale
         self.sackPermitted = sackPermitted
@@ -65,10 +65,10 @@ public struct TCPOptions: Equatable, Sendable {
                 guard length == 2 else { throw WireError.malformed(layer: "TCP", reason: "SACK-permitted option length \(length)") }
                 options.sackPermitted = true
             case Kind.sack:
-                guard (length - 2) % 8 == 0, length >= 10 else {
+                guard (length - 2) % 8 == 0, length >= 10, length <= 2 + 8 * SACKBlocks.capacity else {
                     throw WireError.malformed(layer: "TCP", reason: "SACK option length \(length)")
                 }
-                var blocks: [SACKBlock] = []
+                var blocks = SACKBlocks()
                 var offset = 0
                 while offset < body.count {
                     blocks.append(SACKBlock(left: body.u32(offset), right: body.u32(offset + 4)))
@@ -98,7 +98,7 @@ public struct TCPOptions: Equatable, Sendable {
 
     /// The SACK blocks that fit beside the other options in TCP's 40 option bytes: the first
     /// ones, which RFC 2018 §4 makes the most recent (four alone, three with timestamps).
-    private var sackBlocksToSend: ArraySlice<SACKBlock> {
+    private var sackBlocksToSend: SACKBlocks {
         sackBlocks.prefix(max(0, (40 - lengthWithoutSACK - 2) / 8))
     }
 

@@ -146,7 +146,7 @@ struct TCPOptionsTests {
             }
         }
         #expect(bytes.count == 36)
-        #expect(try Self.parse(bytes).sackBlocks == blocks)
+        #expect(try Self.parse(bytes).sackBlocks == SACKBlocks(blocks))
     }
 
     @Test("encoded lengths are padded to four bytes")
@@ -179,18 +179,18 @@ struct TCPOptionsTests {
         // Alone, four fit (34 bytes); with timestamps, three (36); with timestamps and 3 or more
         // other bytes, still three (13 + 26 = 39); with 6 or more, two (16 + 18 = 34, 16 + 26 > 40).
         let cases: [(TCPOptions, Int)] = [
-            (TCPOptions(sackBlocks: blocks), 4),
-            (TCPOptions(sackBlocks: blocks, timestamps: ts), 3),
-            (TCPOptions(windowScale: 1, sackBlocks: blocks, timestamps: ts), 3),
-            (TCPOptions(maximumSegmentSize: 1, sackPermitted: true, sackBlocks: blocks, timestamps: ts), 2),
-            (TCPOptions(maximumSegmentSize: 1, windowScale: 1, sackPermitted: true, sackBlocks: blocks, timestamps: ts), 2),
+            (TCPOptions(sackBlocks: SACKBlocks(blocks)), 4),
+            (TCPOptions(sackBlocks: SACKBlocks(blocks), timestamps: ts), 3),
+            (TCPOptions(windowScale: 1, sackBlocks: SACKBlocks(blocks), timestamps: ts), 3),
+            (TCPOptions(maximumSegmentSize: 1, sackPermitted: true, sackBlocks: SACKBlocks(blocks), timestamps: ts), 2),
+            (TCPOptions(maximumSegmentSize: 1, windowScale: 1, sackPermitted: true, sackBlocks: SACKBlocks(blocks), timestamps: ts), 2),
         ]
         for (options, sent) in cases {
             #expect(options.encodedLength <= 40)
             let emitted = Self.emit(options)
             #expect(emitted.count == options.encodedLength)
             let parsed = try Self.parse(emitted)
-            #expect(parsed.sackBlocks == Array(blocks.prefix(sent)))
+            #expect(parsed.sackBlocks == SACKBlocks(blocks.prefix(sent)))
             #expect(parsed.timestamps?.value == options.timestamps?.value)
             #expect(parsed.windowScale == options.windowScale)
         }
@@ -206,9 +206,9 @@ struct TCPOptionsTests {
                 maximumSegmentSize: r & 1 != 0 ? UInt16(truncatingIfNeeded: rng.next()) : nil,
                 windowScale: r & 2 != 0 ? UInt8(truncatingIfNeeded: rng.next() % 15) : nil,
                 sackPermitted: r & 4 != 0,
-                sackBlocks: (0..<blockCount).map { _ in
+                sackBlocks: SACKBlocks((0..<blockCount).map { _ in
                     SACKBlock(left: UInt32(truncatingIfNeeded: rng.next()), right: UInt32(truncatingIfNeeded: rng.next()))
-                },
+                }),
                 timestamps: r & 8 != 0 ? (UInt32(truncatingIfNeeded: rng.next()), UInt32(truncatingIfNeeded: rng.next())) : nil)
             let emitted = Self.emit(options)
             #expect(emitted.count % 4 == 0 && emitted.count <= 40)
@@ -216,7 +216,7 @@ struct TCPOptionsTests {
             // As many blocks as fit in 40 bytes beside the other options (see above).
             let others = (options.maximumSegmentSize != nil ? 4 : 0) + (options.windowScale != nil ? 3 : 0)
                 + (options.sackPermitted ? 2 : 0) + (options.timestamps != nil ? 10 : 0)
-            expected.sackBlocks = Array(options.sackBlocks.prefix((40 - others - 2) / 8))
+            expected.sackBlocks = options.sackBlocks.prefix((40 - others - 2) / 8)
             #expect(try Self.parse(emitted) == expected)
         }
     }
@@ -236,5 +236,25 @@ struct TCPOptionsTests {
         #expect([TCPOptions.Kind.end, TCPOptions.Kind.noOperation, TCPOptions.Kind.maximumSegmentSize,
                  TCPOptions.Kind.windowScale, TCPOptions.Kind.sackPermitted, TCPOptions.Kind.sack,
                  TCPOptions.Kind.timestamps] == [0, 1, 2, 3, 4, 5, 8])
+    }
+}
+
+/// The inline list of SACK blocks: four at most, as an option can carry.
+@Suite("SACK blocks")
+struct SACKBlocksTests {
+    @Test func holdsFourAndDropsWhatCouldNeverBeSent() {
+        let blocks = (1...6).map { SACKBlock(left: UInt32($0), right: UInt32($0) + 1) }
+        let list = SACKBlocks(blocks)
+        #expect(list.count == 4 && list.isFull)
+        #expect(Array(list) == Array(blocks.prefix(4)))
+        #expect(Array(list.prefix(2)) == Array(blocks.prefix(2)))
+        #expect(list.prefix(9) == list && list.prefix(-1).isEmpty)
+    }
+
+    @Test func anOptionClaimingFiveBlocksIsRefused() {
+        // 2 + 5 × 8 = 42 bytes: longer than TCP's 40 option bytes allow, refused as malformed.
+        var bytes: [UInt8] = [TCPOptions.Kind.sack, 42]
+        bytes += [UInt8](repeating: 0, count: 40)
+        #expect(throws: WireError.self) { try bytes.withUnsafeBytes { try TCPOptions.parse($0) } }
     }
 }

@@ -1,4 +1,5 @@
 import SmartNIC
+import Wire
 
 /// Out-of-order data held until the hole before it is filled (RFC 9293 §3.10.7.4 "segment
 /// text"), and the SACK blocks that describe it (RFC 2018). The data stays in the payloads that
@@ -21,6 +22,7 @@ struct Reassembly {
     /// Where the latest segments landed, newest first: RFC 2018 wants the block holding the
     /// latest segment reported first, then the blocks reported most recently.
     private var recent: [SequenceNumber] = []
+    static let recentCapacity = 8
     let maximumRanges: Int
     let maximumEntries: Int
 
@@ -28,7 +30,7 @@ struct Reassembly {
         self.maximumRanges = maximumRanges
         self.maximumEntries = maximumEntries
         entries.reserveCapacity(64)
-        recent.reserveCapacity(8)
+        recent.reserveCapacity(Self.recentCapacity)
     }
 
     var isEmpty: Bool { entries.isEmpty && finAt == nil }
@@ -62,8 +64,8 @@ struct Reassembly {
             cursor = gapEnd
         }
         recent.removeAll { $0 == start }
+        if recent.count == Self.recentCapacity { recent.removeLast() }
         recent.insert(start, at: 0)
-        if recent.count > 8 { recent.removeLast() }
         return true
     }
 
@@ -106,41 +108,60 @@ struct Reassembly {
         return (moved, fin)
     }
 
-    /// Contiguous ranges of held data, in sequence order.
+    /// Contiguous ranges of held data, in sequence order (entries that touch are one range).
     func ranges() -> [(SequenceNumber, SequenceNumber)] {
         var result: [(SequenceNumber, SequenceNumber)] = []
-        for entry in entries {
-            if let last = result.last, last.1 == entry.start {
-                result[result.count - 1].1 = entry.end
-            } else {
-                result.append((entry.start, entry.end))
-            }
-        }
+        var index = 0
+        while let range = range(startingAtEntry: &index) { result.append(range) }
         return result
+    }
+
+    /// The range that begins at entry `index`, whose entries it then steps past.
+    private func range(startingAtEntry index: inout Int) -> (SequenceNumber, SequenceNumber)? {
+        guard index < entries.count else { return nil }
+        let start = entries[index].start
+        var end = entries[index].end
+        index += 1
+        while index < entries.count && entries[index].start == end {
+            end = entries[index].end
+            index += 1
+        }
+        return (start, end)
+    }
+
+    /// The range holding `sequence`, if any.
+    private func range(holding sequence: SequenceNumber) -> (SequenceNumber, SequenceNumber)? {
+        var index = 0
+        while let range = range(startingAtEntry: &index) {
+            if range.0 <= sequence && sequence < range.1 { return range }
+            if range.0 > sequence { return nil }
+        }
+        return nil
     }
 
     private var rangeCount: Int {
         var count = 0
-        var previousEnd: SequenceNumber?
-        for entry in entries {
-            if previousEnd != entry.start { count += 1 }
-            previousEnd = entry.end
-        }
+        var index = 0
+        while range(startingAtEntry: &index) != nil { count += 1 }
         return count
     }
 
     /// Up to `limit` SACK blocks: the range holding the latest segment first, then the ranges of
-    /// the segments before it, then the others in sequence order.
-    func sackBlocks(limit: Int) -> [(SequenceNumber, SequenceNumber)] {
-        let all = ranges()
-        var blocks: [(SequenceNumber, SequenceNumber)] = []
-        for start in recent {
-            if let range = all.first(where: { $0.0 <= start && start < $0.1 }), !blocks.contains(where: { $0.0 == range.0 }) {
-                blocks.append(range)
-            }
+    /// the segments before it, then the others in sequence order. Built inline: no allocation
+    /// for each ACK sent while data is held out of order.
+    func sackBlocks(limit: Int) -> SACKBlocks {
+        let limit = min(limit, SACKBlocks.capacity)
+        var blocks = SACKBlocks()
+        func add(_ range: (SequenceNumber, SequenceNumber)) {
+            guard blocks.count < limit, !blocks.contains(where: { $0.left == range.0.rawValue }) else { return }
+            blocks.append(SACKBlock(left: range.0.rawValue, right: range.1.rawValue))
         }
-        for range in all where !blocks.contains(where: { $0.0 == range.0 }) { blocks.append(range) }
-        return Array(blocks.prefix(limit))
+        for start in recent {
+            if let range = range(holding: start) { add(range) }
+        }
+        var index = 0
+        while blocks.count < limit, let range = range(startingAtEntry: &index) { add(range) }
+        return blocks
     }
 
     /// Frees everything held (the connection is gone).

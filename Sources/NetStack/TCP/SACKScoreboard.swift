@@ -3,16 +3,23 @@ import Wire
 /// What the peer told us it holds beyond the cumulative ACK (RFC 6675 §3 "scoreboard"):
 /// merged, sorted ranges. Drives loss detection (IsLost), the pipe estimate and which bytes
 /// are never sent again because the peer already has them.
+///
+/// Bounded and allocated once: at most `maximumRanges` separate ranges, updated in place. A
+/// block that would make one more is ignored, which only means those bytes may be sent again
+/// (RFC 2018 §8: a sender never relies on SACK alone).
 struct SACKScoreboard {
+    static let maximumRanges = 64
     private(set) var ranges: [(start: SequenceNumber, end: SequenceNumber)] = []
+
+    init() { ranges.reserveCapacity(Self.maximumRanges) }
 
     var isEmpty: Bool { ranges.isEmpty }
     var highestSACKed: SequenceNumber? { ranges.last?.end }
 
-    mutating func clear() { ranges.removeAll() }
+    mutating func clear() { ranges.removeAll(keepingCapacity: true) }
 
     /// Adds blocks from an ACK; ignores blocks at or below the cumulative ACK or beyond what we sent.
-    mutating func update(blocks: [SACKBlock], sndUna: SequenceNumber, sndMax: SequenceNumber) {
+    mutating func update(blocks: SACKBlocks, sndUna: SequenceNumber, sndMax: SequenceNumber) {
         for block in blocks {
             let start = SequenceNumber.max(SequenceNumber(block.left), sndUna)
             let end = SequenceNumber(block.right)
@@ -24,26 +31,25 @@ struct SACKScoreboard {
 
     /// Forgets everything below the cumulative ACK.
     mutating func advance(to sndUna: SequenceNumber) {
-        ranges = ranges.compactMap { range in
-            if range.end <= sndUna { return nil }
-            return (SequenceNumber.max(range.start, sndUna), range.end)
-        }
+        var below = 0
+        while below < ranges.count && ranges[below].end <= sndUna { below += 1 }
+        if below > 0 { ranges.removeFirst(below) }
+        if let first = ranges.first, first.start < sndUna { ranges[0].start = sndUna }
     }
 
+    /// Merges [start, end) into the sorted ranges: the ones it touches or overlaps become one.
     private mutating func insert(_ start: SequenceNumber, _ end: SequenceNumber) {
-        var newStart = start, newEnd = end
-        var kept: [(start: SequenceNumber, end: SequenceNumber)] = []
-        for range in ranges {
-            if range.end < newStart || range.start > newEnd {
-                kept.append(range)
-            } else {
-                newStart = SequenceNumber.min(newStart, range.start)
-                newEnd = SequenceNumber.max(newEnd, range.end)
-            }
+        var first = 0
+        while first < ranges.count && ranges[first].end < start { first += 1 }
+        var last = first
+        while last < ranges.count && ranges[last].start <= end { last += 1 }
+        if first == last {
+            guard ranges.count < Self.maximumRanges else { return }
+            ranges.insert((start, end), at: first)
+            return
         }
-        kept.append((newStart, newEnd))
-        kept.sort { $0.start < $1.start }
-        ranges = kept
+        ranges[first] = (SequenceNumber.min(start, ranges[first].start), SequenceNumber.max(end, ranges[last - 1].end))
+        if last - first > 1 { ranges.removeSubrange((first + 1)..<last) }
     }
 
     /// The SACKed range that starts at or after `sequence`, if any (where an unSACKed run ends).
@@ -65,7 +71,8 @@ struct SACKScoreboard {
     /// RFC 6675 IsLost: DupThresh discontiguous SACKed ranges above, or more than
     /// (DupThresh − 1) × SMSS bytes SACKed above.
     func isLost(_ sequence: SequenceNumber, mss: Int, dupThreshold: Int = 3) -> Bool {
-        let rangesAbove = ranges.filter { $0.start > sequence }.count
+        var rangesAbove = 0
+        for range in ranges where range.start > sequence { rangesAbove += 1 }
         return rangesAbove >= dupThreshold || sackedBytes(above: sequence) > (dupThreshold - 1) * mss
     }
 }

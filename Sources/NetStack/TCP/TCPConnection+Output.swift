@@ -202,7 +202,6 @@ extension TCPConnection {
         if timestampsEnabled && !flags.contains(.rst) { options.timestamps = (timestampNow, tsRecent) }
         if sackEnabled && flags.contains(.ack) && !reassembly.isEmpty {
             options.sackBlocks = reassembly.sackBlocks(limit: timestampsEnabled ? 3 : 4)
-                .map { SACKBlock(left: $0.0.rawValue, right: $0.1.rawValue) }
         }
         let window = flags.contains(.rst) ? 0 : advertiseWindow()
         let acknowledging = flags.contains(.ack)

@@ -237,7 +237,7 @@ final class SegmentScript {
             case .sackPermitted: tcpOptions.sackPermitted = true
             case let .timestamp(value, echo): tcpOptions.timestamps = (value ?? 0, echo ?? latestLocalTimestamp)
             case let .sack(blocks):
-                tcpOptions.sackBlocks = blocks.map { SACKBlock(left: localSequence($0.lowerBound), right: localSequence($0.upperBound)) }
+                tcpOptions.sackBlocks = SACKBlocks(blocks.map { SACKBlock(left: localSequence($0.lowerBound), right: localSequence($0.upperBound)) })
             }
         }
         let bytes = payload ?? Self.peerBytes((seq - 1)..<(seq - 1 + length))
