@@ -11,9 +11,10 @@ import Glibc
 extension UDPSocket {
     /// Sends the datagrams described by `parts`, `ends` and `lengths`: datagram i is
     /// `parts[ends[i-1] ..< ends[i]]` (from 0 for the first), `lengths[i]` bytes in all. Returns
-    /// how many left, in order; the rest met a full socket buffer or an error.
+    /// how many left, in order, and whether the rest met a full socket buffer (EAGAIN, ENOBUFS:
+    /// try again later) rather than an error.
     public func send(datagrams parts: UnsafeBufferPointer<UnsafeRawBufferPointer>, ends: UnsafeBufferPointer<Int>,
-                     lengths: UnsafeBufferPointer<Int>, to address: SocketAddress) -> Int {
+                     lengths: UnsafeBufferPointer<Int>, to address: SocketAddress) -> (sent: Int, wouldBlock: Bool) {
         let batch = batchBuffers
         var storage = address.storage
         let count = ends.count
@@ -82,12 +83,12 @@ extension UDPSocket {
                     batch.usesGSO = false
                     continue
                 }
-                return sent
+                return (sent, error == EAGAIN || error == EWOULDBLOCK || error == ENOBUFS)
             }
             for message in 0..<Int(result) { sent += batch.datagramsIn[message] }
             // Some left: the next call sends them or reports why not.
         }
-        return sent
+        return (sent, false)
     }
 }
 

@@ -83,6 +83,7 @@ extension NetworkStack {
                          routeCache: routeCache, data: data)
         }
         connection.clock = { [unowned self] in self.now }
+        connection.transmitRoom = { [unowned port = interface.port] in port.makeTransmitRoom() }
         return connection
     }
 
@@ -193,6 +194,14 @@ extension NetworkStack {
                                   acknowledgmentNumber: segment.sequenceNumber &+ UInt32(length), flags: [.rst, .ack], window: 0)
         }
         sendTCP(reply, payloadLength: 0, from: tuple.localAddress, to: tuple.remoteAddress) { _ in }
+    }
+
+    /// A port whose queue had stopped has drained: connections it held back send again.
+    func resumeHeldBackConnections() {
+        for connection in tcpConnections.values where connection.heldBackByDevice {
+            connection.heldBackByDevice = false
+            connection.transmitWhatIsAllowed()
+        }
     }
 
     /// Runs due TCP timers and forgets connections that have closed.

@@ -55,6 +55,7 @@ public final class NetworkStack {
         routing.connected.append((interface.index, address))
         let index = interface.index
         port.deliver = { [unowned self] packet in self.receive(packet: &packet, on: index) }
+        port.onTransmitResumed = { [unowned self] in self.resumeHeldBackConnections() }
         return interface
     }
 

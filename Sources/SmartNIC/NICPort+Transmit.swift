@@ -84,6 +84,12 @@ extension NICPort {
                          data: (inout FrameAssembly) -> Void) {
         precondition(headerLength <= Self.maximumFrameLength, "frame longer than the port's buffer")
         if !ring.hasRoom { flush() }
+        guard ring.hasRoom else {
+            // Stopped, and still full after trying again: the frame cannot be staged. The stack
+            // holds data back while `makeTransmitRoom()` fails, so only a control frame gets here.
+            counters.droppedRingFull += 1
+            return
+        }
         let headroom = encapsulation.headerLength
         let headerEnd = headroom + headerLength
         let frameStart = ring.arenaUsed
@@ -127,21 +133,37 @@ extension NICPort {
     }
 
     /// Sends every staged frame: with `sendBatch` in as few system calls as it can, otherwise
-    /// one `send` each. A frame the underlay refuses counts as `droppedOnSend`. Then the ring is
-    /// empty and the card memory its frames held is released.
+    /// one `send` each. A frame the underlay refuses counts as `droppedOnSend`; frames a full
+    /// socket buffer would not take stay in the ring, in order, and the port's queue stops
+    /// until a later flush sends them. Once the ring is empty, the card memory its frames held
+    /// is released.
     public func flush() {
         guard ring.frameCount > 0 else {
             ring.reset(releasingInto: nil)
+            resumeIfStopped()
             return
         }
         let staged = ring.frameCount
         if let sendBatch {
-            let sent = sendBatch(ring)
+            let result = sendBatch(ring)
             counters.transmitBatches += 1
-            counters.droppedOnSend += staged - sent
+            if result.queueFull && result.sent < staged {
+                if !isTransmitStopped { counters.transmitStops += 1 }
+                isTransmitStopped = true
+                ring.dropFirst(result.sent)
+                return
+            }
+            counters.droppedOnSend += staged - result.sent
         } else {
             for index in 0..<staged where !send(ring.frame(index)) { counters.droppedOnSend += 1 }
         }
         ring.reset(releasingInto: driver.card)
+        resumeIfStopped()
+    }
+
+    private func resumeIfStopped() {
+        guard isTransmitStopped else { return }
+        isTransmitStopped = false
+        onTransmitResumed?()
     }
 }

@@ -111,7 +111,20 @@ public final class NICPort {
     public var batching = false
     /// Sends every frame staged in the ring at once (sendmmsg) and says how many left; without
     /// it, `flush()` sends them one by one through `send`.
-    public var sendBatch: ((TransmitRing) -> Int)?
+    public var sendBatch: ((TransmitRing) -> BatchSendResult)?
+    /// The socket's buffer was full at the last flush: the frames it did not take wait in the
+    /// ring, and the stack sends no new data while the ring has no room (`makeTransmitRoom()`).
+    public internal(set) var isTransmitStopped = false
+    /// Told when a stopped port's ring has drained: the stack resumes what it held back.
+    public var onTransmitResumed: (() -> Void)?
+    /// Whether one more frame can be staged without dropping one. A full ring is flushed
+    /// first, as `transmit` would; only a ring the socket would not drain (the queue stopped)
+    /// has no room.
+    public func makeTransmitRoom() -> Bool {
+        if ring.hasRoom { return true }
+        if !isTransmitStopped { flush() }
+        return ring.hasRoom
+    }
     /// Zeros that pad runt frames.
     nonisolated(unsafe) static let padding: UnsafeRawBufferPointer = {
         let zeros = UnsafeMutableRawBufferPointer.allocate(byteCount: NICPort.minimumFrameLength, alignment: 16)

@@ -17,6 +17,10 @@ public struct PortCounters: Sendable, Equatable, Codable {
     public var droppedWrongVNI = 0
     /// Frames the underlay socket refused (its buffer was full).
     public var droppedOnSend = 0
+    /// Times the socket's buffer was full and the port's queue stopped (frames kept, the
+    /// stack held back), and frames dropped because the ring was full while it was stopped.
+    public var transmitStops = 0
+    public var droppedRingFull = 0
     /// Flushes of the transmit ring that went out as one batch (sendmmsg): transmitted frames
     /// over this is the frames per system call.
     public var transmitBatches = 0

@@ -13,7 +13,7 @@ struct TransmitRingTests {
         var sent: [[UInt8]] = []
         port.sendBatch = { ring in
             for index in 0..<ring.frameCount { sent.append(ring.frame(index).flatMap { Array($0) }) }
-            return ring.frameCount
+            return BatchSendResult(sent: ring.frameCount)
         }
         return (port, driver, { sent })
     }
@@ -79,9 +79,38 @@ struct TransmitRingTests {
     @Test("frames the underlay refuses are counted as refused, not lost silently")
     func refusedFramesAreCounted() {
         let (port, _, _) = Self.stagingPort()
-        port.sendBatch = { ring in ring.frameCount - 2 }
+        port.sendBatch = { ring in BatchSendResult(sent: ring.frameCount - 2) }
         for _ in 0..<5 { port.transmit(length: 60) { $0.initializeMemory(as: UInt8.self, repeating: 0) } }
         port.flush()
         #expect(port.counters.droppedOnSend == 2)
+    }
+
+    @Test("a full socket stops the queue: the frames it did not take wait, in order, and leave at the next flush")
+    func aFullSocketKeepsTheRestInOrder() {
+        let (port, _, _) = Self.stagingPort()
+        var sent: [UInt8] = []
+        var room = 3
+        port.sendBatch = { ring in
+            let take = min(room, ring.frameCount)
+            for index in 0..<take { sent.append(ring.frame(index)[0][0]) }
+            room -= take
+            return BatchSendResult(sent: take, queueFull: take < ring.frameCount)
+        }
+        var resumed = 0
+        port.onTransmitResumed = { resumed += 1 }
+        for index in 0..<8 { port.transmit(length: 60) { $0.initializeMemory(as: UInt8.self, repeating: UInt8(index)) } }
+        port.flush()
+        #expect(sent == [0, 1, 2])
+        #expect(port.isTransmitStopped && port.ring.frameCount == 5 && resumed == 0)
+        port.flush()
+        #expect(sent == [0, 1, 2], "the socket is still full")
+        #expect(port.counters.transmitStops == 1, "one stop, however many flushes find it full")
+        // More frames queue behind the waiting ones.
+        port.transmit(length: 60) { $0.initializeMemory(as: UInt8.self, repeating: 8) }
+        room = 100
+        port.flush()
+        #expect(sent == Array(0...8))
+        #expect(!port.isTransmitStopped && resumed == 1)
+        #expect(port.counters.droppedOnSend == 0 && port.counters.droppedRingFull == 0)
     }
 }

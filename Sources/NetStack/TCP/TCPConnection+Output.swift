@@ -35,9 +35,20 @@ extension TCPConnection {
         counters.idleRestarts += 1
     }
 
+    /// Whether the port can stage one more frame. A full socket buffer stopped the port's
+    /// queue and its ring is full: data waits here, in the send buffer, until the port drains
+    /// and the stack calls `transmitWhatIsAllowed()` again. Nothing is lost and nothing counts
+    /// as congestion, as with Linux's TCP Small Queues over a stopped device queue.
+    private func deviceHasRoom() -> Bool {
+        if transmitRoom() { return true }
+        if !heldBackByDevice { counters.deviceHoldBacks += 1 }
+        heldBackByDevice = true
+        return false
+    }
+
     private func sendNewData() {
         restartAfterIdle()
-        while true {
+        while deviceHasRoom() {
             if sackEnabled, let end = scoreboard.sackedEnd(covering: sndNxt), sndNxt < sndMax {
                 // After a timeout, never resend what the peer already holds.
                 sndNxt = SequenceNumber.min(end, sndMax)
@@ -73,7 +84,7 @@ extension TCPConnection {
 
     /// RFC 6675 §5 step (C): while cwnd − pipe ≥ 1 SMSS, send what NextSeg() picks.
     private func sendDuringSACKRecovery() {
-        while congestion.congestionWindow - pipe() >= sendMSS {
+        while congestion.congestionWindow - pipe() >= sendMSS && deviceHasRoom() {
             if let lost = nextUnSACKed(requireLost: true) {
                 retransmit(from: lost)
                 continue

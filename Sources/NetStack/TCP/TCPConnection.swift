@@ -109,6 +109,10 @@ public final class TCPConnection {
     var applicationClosed = false
     var closeNotified = false
     var wantsWritable = false
+    /// Whether the port this connection sends through can stage another frame (the stack sets
+    /// it to ask the NIC port), and whether sending stopped because it could not.
+    var transmitRoom: () -> Bool = { true }
+    var heldBackByDevice = false
     /// Space opened during this segment; `.writable` is told once the segment is processed.
     var writablePending = false
     weak var listener: TCPListener?
@@ -406,5 +410,7 @@ public struct TCPConnectionCounters: Sendable, Equatable {
     public var throttledACKs = 0
     public var sentPastWindow = 0
     public var sentSACKedBytes = 0
+    /// Times sending stopped because the NIC port's queue was stopped and its ring full.
+    public var deviceHoldBacks = 0
     public init() {}
 }

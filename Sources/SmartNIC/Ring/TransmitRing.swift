@@ -93,6 +93,23 @@ public final class TransmitRing {
         return UnsafeBufferPointer(rebasing: parts[start..<frameEnds[index]])
     }
 
+    /// Forgets the first `sent` frames, which have left; the rest move to the front, in order.
+    /// Their bytes stay where they are in the arena, and the card memory the ring holds stays
+    /// held until the ring empties (`reset`): a stopped ring frees nothing early.
+    func dropFirst(_ sent: Int) {
+        guard sent > 0 else { return }
+        precondition(sent < frameCount, "dropFirst(\(sent)) of \(frameCount) frames")
+        let firstPart = frameEnds[sent - 1]
+        let remainingParts = partCount - firstPart
+        (parts.baseAddress!).update(from: parts.baseAddress! + firstPart, count: remainingParts)
+        for index in 0..<(frameCount - sent) {
+            frameEnds[index] = frameEnds[index + sent] - firstPart
+            frameLengths[index] = frameLengths[index + sent]
+        }
+        partCount = remainingParts
+        frameCount -= sent
+    }
+
     /// Empties the ring; the held card memory is released into `memory`.
     func reset(releasingInto memory: PacketMemory?) {
         if let memory {

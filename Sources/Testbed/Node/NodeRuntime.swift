@@ -162,6 +162,8 @@ public final class NodeRuntime {
         if let deadline = bridge?.nextDeadline, next.map({ deadline < $0 }) ?? true { next = deadline }
         for tunnel in tunnels {
             if let deadline = tunnel.port.nextDeadline, next.map({ deadline < $0 }) ?? true { next = deadline }
+            // A full socket buffer stopped the port's queue: try its ring again in a millisecond.
+            if tunnel.port.isTransmitStopped, next.map({ stack.now + .milliseconds(1) < $0 }) ?? true { next = stack.now + .milliseconds(1) }
         }
         if let deadline = next {
             let now = stack.now

@@ -44,9 +44,11 @@ final class TunnelPort {
         // Frames wait in the card's ring until the node flushes it, once per loop iteration.
         port.batching = true
         port.sendBatch = { [socket, peer] ring in
-            guard let address = peer.address else { return 0 }
-            return socket.send(datagrams: UnsafeBufferPointer(ring.parts), ends: UnsafeBufferPointer(rebasing: ring.frameEnds[..<ring.frameCount]),
-                               lengths: UnsafeBufferPointer(rebasing: ring.frameLengths[..<ring.frameCount]), to: address)
+            guard let address = peer.address else { return BatchSendResult(sent: 0) }
+            let (sent, wouldBlock) = socket.send(datagrams: UnsafeBufferPointer(ring.parts),
+                                                 ends: UnsafeBufferPointer(rebasing: ring.frameEnds[..<ring.frameCount]),
+                                                 lengths: UnsafeBufferPointer(rebasing: ring.frameLengths[..<ring.frameCount]), to: address)
+            return BatchSendResult(sent: sent, queueFull: wouldBlock)
         }
         // The clock is read once per batch of datagrams, not once for each.
         var clockRead = false
