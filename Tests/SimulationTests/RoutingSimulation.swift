@@ -26,6 +26,27 @@ struct RoutingSimulation {
             h1.defaultGateway = IPv4Address(10, 0, 1, 254)
             h2.defaultGateway = IPv4Address(10, 0, 2, 254)
         }
+
+        /// A bulk transfer h1 → h2:80, `upload` bytes one way and `download` the other, each
+        /// checked against its seeded pattern; the server end exists once h2 has accepted.
+        final class Transfer {
+            let client: BulkEndpoint
+            var server: BulkEndpoint?
+            init(client: BulkEndpoint) { self.client = client }
+            var isClosed: Bool { client.isClosed && server?.isClosed == true }
+        }
+
+        func startTransfer(upload: Int, download: Int = 0, seed: UInt64) throws -> Transfer {
+            let listener = try h2.listen(port: 80)
+            let transfer = Transfer(client: BulkEndpoint(connection: try h1.connect(to: IPv4Address(10, 0, 2, 1), port: 80),
+                                                         sendCount: upload, sendSeed: seed, receiveSeed: seed &+ 1))
+            listener.onAcceptable = { [unowned transfer] in
+                if let connection = listener.accept() {
+                    transfer.server = BulkEndpoint(connection: connection, sendCount: download, sendSeed: seed &+ 1, receiveSeed: seed)
+                }
+            }
+            return transfer
+        }
     }
 
     /// Pings and returns what the session reported.
@@ -92,16 +113,10 @@ struct RoutingSimulation {
     @Test("TCP through a router, byte for byte, on either NIC", arguments: NICMode.allCases)
     func tcpThroughARouter(mode: NICMode) throws {
         let line = Line3(nic: NICConfiguration(mode: mode), impairments: Impairments(delay: .milliseconds(2), loss: 0.01))
-        let listener = try line.h2.listen(port: 80)
-        var server: BulkEndpoint?
-        listener.onAcceptable = {
-            if let connection = listener.accept() { server = BulkEndpoint(connection: connection, sendCount: 100_000, sendSeed: 2, receiveSeed: 1) }
-        }
-        let client = BulkEndpoint(connection: try line.h1.connect(to: IPv4Address(10, 0, 2, 1), port: 80),
-                                  sendCount: 1_000_000, sendSeed: 1, receiveSeed: 2)
-        line.net.run(for: .seconds(120), stopWhen: { client.isClosed && server?.isClosed == true })
-        #expect(server?.received == 1_000_000 && server?.mismatchAt == nil)
-        #expect(client.received == 100_000 && client.mismatchAt == nil)
+        let transfer = try line.startTransfer(upload: 1_000_000, download: 100_000, seed: 1)
+        line.net.run(for: .seconds(120), stopWhen: { transfer.isClosed })
+        #expect(transfer.server?.received == 1_000_000 && transfer.server?.mismatchAt == nil)
+        #expect(transfer.client.received == 100_000 && transfer.client.mismatchAt == nil)
         #expect(line.r1.counters.forwarded > 700)
     }
 
@@ -110,28 +125,22 @@ struct RoutingSimulation {
     /// and with it moved back the transfer finishes.
     @Test func aConnectionLooksItsRouteUpOnceAndAgainWhenTheTableChanges() throws {
         let line = Line3()
-        let listener = try line.h2.listen(port: 80)
-        var server: BulkEndpoint?
-        listener.onAcceptable = {
-            if let connection = listener.accept() { server = BulkEndpoint(connection: connection, sendCount: 0, sendSeed: 0, receiveSeed: 4) }
-        }
-        let client = BulkEndpoint(connection: try line.h1.connect(to: IPv4Address(10, 0, 2, 1), port: 80),
-                                  sendCount: 4_000_000, sendSeed: 4, receiveSeed: 0)
-        line.net.run(for: .seconds(60), stopWhen: { (server?.received ?? 0) >= 1_000_000 })
+        let transfer = try line.startTransfer(upload: 4_000_000, seed: 4)
+        line.net.run(for: .seconds(60), stopWhen: { (transfer.server?.received ?? 0) >= 1_000_000 })
         let segments = line.h1.tcpCounters.segmentsOut
         #expect(segments > 500)
         #expect(line.h1.routeLookups == 1, "\(line.h1.routeLookups) lookups for \(segments) segments")
 
         line.h1.defaultGateway = IPv4Address(10, 0, 1, 99)
         line.net.run(for: .milliseconds(100))
-        let stalledAt = server!.received
+        let stalledAt = transfer.server!.received
         line.net.run(for: .seconds(2))
-        #expect(server!.received - stalledAt < 200_000, "segments still reached the old gateway")
+        #expect(transfer.server!.received - stalledAt < 200_000, "segments still reached the old gateway")
         #expect(line.h1.routeLookups == 2)
 
         line.h1.defaultGateway = IPv4Address(10, 0, 1, 254)
-        line.net.run(for: .seconds(120), stopWhen: { client.isClosed && server?.isClosed == true })
-        #expect(server?.received == 4_000_000 && server?.mismatchAt == nil)
+        line.net.run(for: .seconds(120), stopWhen: { transfer.isClosed })
+        #expect(transfer.server?.received == 4_000_000 && transfer.server?.mismatchAt == nil)
         #expect(line.h1.routeLookups == 3)
     }
 
@@ -141,16 +150,10 @@ struct RoutingSimulation {
     func corruptionIsNotHiddenByTheRouter(mode: NICMode) throws {
         let line = Line3(nic: NICConfiguration(mode: mode, checksumOffload: true),
                          impairments: Impairments(delay: .milliseconds(2), corrupt: 0.03))
-        let listener = try line.h2.listen(port: 80)
-        var server: BulkEndpoint?
-        listener.onAcceptable = {
-            if let connection = listener.accept() { server = BulkEndpoint(connection: connection, sendCount: 0, sendSeed: 0, receiveSeed: 7) }
-        }
-        let client = BulkEndpoint(connection: try line.h1.connect(to: IPv4Address(10, 0, 2, 1), port: 80),
-                                  sendCount: 1_000_000, sendSeed: 7, receiveSeed: 0)
-        line.net.run(for: .seconds(300), stopWhen: { client.isClosed && server?.isClosed == true })
-        #expect(server?.received == 1_000_000)
-        #expect(server?.mismatchAt == nil, "corrupted bytes were delivered")
+        let transfer = try line.startTransfer(upload: 1_000_000, seed: 7)
+        line.net.run(for: .seconds(300), stopWhen: { transfer.isClosed })
+        #expect(transfer.server?.received == 1_000_000)
+        #expect(transfer.server?.mismatchAt == nil, "corrupted bytes were delivered")
         #expect(line.h2.counters.droppedBadChecksum > 0, "the damage must reach h2 and be caught there")
     }
 
