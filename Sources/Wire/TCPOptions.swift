@@ -15,7 +15,8 @@ public struct TCPOptions: Equatable, Sendable {
     public var timestamps: (value: UInt32, echoReply: UInt32)?
 
     public init(maximumSegmentSize: UInt16? = nil, windowScale: UInt8? = nil, sackPermitted: Bool = false,
-                sackBlocks: SACKBlocks = [], timestamps: (value: UInt32, echoReply: UInt32)? = nil) {
+                sackBlocks: SACKBlocks = SACKBlocks(), // not `[]`: the literal goes through a variadic array, per segment
+                timestamps: (value: UInt32, echoReply: UInt32)? = nil) {
         self.maximumSegmentSize = maximumSegmentSize
         self.windowScale = windowScale
         self.sackPermitted = sackPermitted
