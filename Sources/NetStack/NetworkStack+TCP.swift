@@ -13,12 +13,14 @@ public enum SocketError: Error, Equatable, CustomStringConvertible {
     case portInUse(UInt16)
     case noRoute(IPv4Address)
     case noEphemeralPort
+    case addressNotLocal(IPv4Address)
 
     public var description: String {
         switch self {
         case let .portInUse(port): return "port \(port) is already in use"
         case let .noRoute(address): return "no route to \(address)"
         case .noEphemeralPort: return "no free local port"
+        case let .addressNotLocal(address): return "\(address) is not an address of this host"
         }
     }
 }
@@ -76,8 +78,10 @@ extension NetworkStack {
         let mss = (configuration ?? tcpConfiguration).maximumSegmentSize ?? (interface.mtu - 40)
         let iss = isnGenerator.next(local: tuple.localAddress, localPort: tuple.localPort,
                                     remote: tuple.remoteAddress, remotePort: tuple.remotePort, now: now)
+        // A path MTU learnt from an earlier connection holds for this one too (RFC 1191 §5).
         let connection = TCPConnection(configuration: configuration ?? tcpConfiguration, local: (tuple.localAddress, tuple.localPort),
-                                       remote: (tuple.remoteAddress, tuple.remotePort), iss: iss, mss: mss, now: now,
+                                       remote: (tuple.remoteAddress, tuple.remotePort), iss: iss, mss: mss,
+                                       pathMTU: pathMTU(to: tuple.remoteAddress, through: interface), now: now,
                                        driver: interface.port.driver) { [unowned self, routeCache = RouteCache()] header, length, data in
             self.sendTCP(header, payloadLength: length, from: tuple.localAddress, to: tuple.remoteAddress,
                          routeCache: routeCache, data: data)

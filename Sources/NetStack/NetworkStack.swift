@@ -1,8 +1,10 @@
 import SmartNIC
 import Wire
 
-/// The host's TCP/IP stack: interfaces, ARP, IPv4 with forwarding, ICMP (echo answered here,
-/// echo sockets for ping) and TCP (NetworkStack+TCP.swift).
+/// The host's TCP/IP stack: interfaces, ARP, IPv4 with forwarding, fragmentation and
+/// reassembly, ICMP (echo answered here, echo sockets for ping, errors to the sockets they
+/// concern: ICMP/NetworkStack+ICMPErrors.swift), UDP (NetworkStack+UDP.swift) and TCP
+/// (NetworkStack+TCP.swift).
 /// Sans-I/O: frames arrive through the NIC ports' `deliver`, the caller moves time forward
 /// with `advance(to:)` and calls `poll()` when `nextDeadline` comes; nothing here blocks,
 /// sleeps or reads a clock.
@@ -19,7 +21,26 @@ public final class NetworkStack {
     var routing = RoutingTable()
     private var echoSockets: [EchoSocket] = []
     private var nextEchoIdentifier: UInt16
-    private var nextIdentification: UInt16 = 1
+    var nextIdentification: UInt16 = 1
+
+    // IPv4 fragments (IPv4/NetworkStack+Fragments.swift) and path MTUs learnt from ICMP.
+    var reassembly = FragmentReassembly()
+    var pathMTUs: [IPv4Address: LearntPathMTU] = [:]
+    public var reassemblyLimits: ReassemblyLimits {
+        get { reassembly.limits }
+        set { reassembly.limits = newValue }
+    }
+    public var reassemblyCounters: ReassemblyCounters { reassembly.counters }
+    /// How fast this node sends ICMP errors (RFC 1812 §4.3.2.8).
+    public var icmpRateLimits: ICMPRateLimits {
+        get { icmpLimiter.limits }
+        set { icmpLimiter.limits = newValue }
+    }
+    var icmpLimiter = ICMPRateLimiter(limits: ICMPRateLimits())
+
+    // UDP (NetworkStack+UDP.swift).
+    var udpSockets: [UInt16: [UDPSocket]] = [:]
+    public internal(set) var udpCounters = UDPStackCounters()
 
     // TCP (NetworkStack+TCP.swift).
     public var tcpConfiguration = TCPConfiguration()
@@ -65,11 +86,12 @@ public final class NetworkStack {
 
     /// The earliest time `poll()` has work to do.
     public var nextDeadline: Instant? {
-        Instant.earliest(arp.nextDeadline, tcpNextDeadline)
+        Instant.earliest(Instant.earliest(arp.nextDeadline, tcpNextDeadline), reassembly.nextDeadline)
     }
 
-    /// Runs what is due at `now`: ARP retries and give-ups, TCP timers.
+    /// Runs what is due at `now`: ARP retries and give-ups, reassembly timeouts, TCP timers.
     public func poll() {
+        expireFragments()
         let (retry, failed, probes) = arp.due(now: now)
         for (address, interface) in retry { sendARPRequest(for: address, on: interfaces[interface]) }
         for (address, mac, interface) in probes { sendARPProbe(for: address, to: mac, on: interfaces[interface]) }
@@ -97,6 +119,8 @@ public final class NetworkStack {
 
     func forget(_ socket: EchoSocket) { echoSockets.removeAll { $0 === socket } }
 
+    func echoSocket(identifier: UInt16) -> EchoSocket? { echoSockets.first { $0.identifier == identifier } }
+
     // MARK: - Input
 
     /// A frame from a NIC port. The host reads what it needs of it: a TCP segment's headers
@@ -113,27 +137,30 @@ public final class NetworkStack {
         }
     }
 
-    /// How much of a received frame the host must read: through the TCP header of a verified
-    /// TCP/IPv4 segment for one of our addresses, all of it otherwise (a router forwards whole
-    /// packets).
+    /// How much of a received frame the host must read: through the TCP or UDP header of a
+    /// verified segment or datagram for one of our addresses, all of it otherwise (a router
+    /// forwards whole packets; fragments are reassembled in host memory).
     private func hostBytesNeeded(_ packet: inout PacketBuffer, driver: NICDriver) -> Int {
         guard packet.checksumsVerified, !packet.isLinear else { return packet.length }
         let ipStart = EthernetFrameView.headerLength
         driver.pull(&packet, upTo: ipStart + IPv4PacketView.minimumHeaderLength)
         let head = packet.head
         guard head.count >= ipStart + IPv4PacketView.minimumHeaderLength,
-              head[12] == 0x08, head[13] == 0x00, head[ipStart] >> 4 == 4, head[ipStart + 9] == IPProtocol.tcp,
+              head[12] == 0x08, head[13] == 0x00, head[ipStart] >> 4 == 4,
+              head[ipStart + 9] == IPProtocol.tcp || head[ipStart + 9] == IPProtocol.udp,
               head[ipStart + 6] & 0x3f == 0, head[ipStart + 7] == 0,
               interfaces.contains(where: { $0.address.address == IPv4Address(reading: head, at: ipStart + 16) }) else {
             return packet.length
         }
         let tcpStart = ipStart + max(IPv4PacketView.minimumHeaderLength, Int(head[ipStart] & 0x0f) * 4)
+        if head[ipStart + 9] == IPProtocol.udp { return tcpStart + UDPDatagramView.headerLength }
         driver.pull(&packet, upTo: tcpStart + TCPSegmentView.minimumHeaderLength)
         guard packet.head.count >= tcpStart + TCPSegmentView.minimumHeaderLength else { return packet.length }
         return tcpStart + max(TCPSegmentView.minimumHeaderLength, Int(packet.head[tcpStart + 12] >> 4) * 4)
     }
 
-    /// A TCP segment whose data stayed on the card: only its headers are in host memory.
+    /// A TCP segment or UDP datagram whose data stayed on the card: only its headers are in
+    /// host memory.
     private func receiveSplit(_ packet: PacketBuffer, on interface: Interface) {
         let ipStart = EthernetFrameView.headerLength
         guard let ethernet = try? EthernetFrameView(checking: packet.head) else {
@@ -155,6 +182,18 @@ public final class NetworkStack {
         }
         let tcpStart = ipStart + view.headerLength
         let segmentEnd = ipStart + view.totalLength
+        if ipHeader.protocolNumber == IPProtocol.udp {
+            guard let udp = try? UDPDatagramView(checkingHeader: UnsafeRawBufferPointer(rebasing: packet.head[tcpStart...]),
+                                                 datagramLength: segmentEnd - tcpStart) else {
+                counters.droppedMalformed += 1
+                return
+            }
+            let payloadStart = tcpStart + UDPDatagramView.headerLength
+            receiveUDP(udp, payload: packet.payload(from: payloadStart, to: tcpStart + udp.length), header: ipHeader,
+                       quote: Self.quote(UnsafeRawBufferPointer(rebasing: packet.head[ipStart...]), headerLength: view.headerLength),
+                       broadcast: false)
+            return
+        }
         // The view covers the TCP header alone: the data is not in host memory.
         guard let tcp = try? TCPSegmentView(checking: UnsafeRawBufferPointer(rebasing: packet.head[tcpStart...])),
               tcpStart + tcp.headerLength <= segmentEnd,
@@ -207,7 +246,7 @@ public final class NetworkStack {
         }
     }
 
-    private func receiveIPv4(_ bytes: UnsafeRawBufferPointer, of packet: PacketBuffer, on interface: Interface,
+    func receiveIPv4(_ bytes: UnsafeRawBufferPointer, of packet: PacketBuffer, on interface: Interface,
                              checksumsVerified: Bool, linkBroadcast: Bool) {
         let view: IPv4PacketView
         let header: IPv4Repr
@@ -232,12 +271,23 @@ public final class NetworkStack {
             }
             return
         }
+        if header.isFragment {
+            receiveFragment(view, header: header, on: interface)
+            return
+        }
+        let transportStart = EthernetFrameView.headerLength + view.headerLength
         switch header.protocolNumber {
         case IPProtocol.icmp: receiveICMP(view.payload, header: header, broadcast: isBroadcast)
         case IPProtocol.tcp where !isBroadcast:
-            receiveTCP(view.payload, in: packet, at: EthernetFrameView.headerLength + view.headerLength,
-                       header: header, checksumVerified: checksumsVerified)
-        default: counters.droppedUnsupportedProtocol += 1
+            receiveTCP(view.payload, in: packet, at: transportStart, header: header, checksumVerified: checksumsVerified)
+        case IPProtocol.udp:
+            receiveUDP(view, in: packet, at: transportStart, header: header, checksumVerified: checksumsVerified,
+                       broadcast: isBroadcast)
+        case IPProtocol.tcp:
+            break
+        default:
+            counters.droppedUnsupportedProtocol += 1
+            if !isBroadcast { protocolUnreachable(view, header: header) }
         }
     }
 
@@ -260,26 +310,11 @@ public final class NetworkStack {
             sendICMP(.echoReply(identifier: identifier, sequenceNumber: sequence, data: data),
                      to: header.source, from: header.destination)
         case let .echoReply(identifier, sequence, data):
-            guard let socket = echoSockets.first(where: { $0.identifier == identifier }) else { return }
+            guard let socket = echoSocket(identifier: identifier) else { return }
             socket.onReply?(EchoSocket.Reply(source: header.source, sequence: sequence, timeToLive: header.timeToLive,
                                              bytes: 8 + data.count, data: data))
-        case let .destinationUnreachable(code, invoking):
-            reportICMPError(invoking, from: header.source, failure: .unreachable(code: code))
-        case let .timeExceeded(code, invoking):
-            reportICMPError(invoking, from: header.source, failure: .timeExceeded(code: code))
-        }
-    }
-
-    /// Finds which of our echo requests an ICMP error is about, from the header it quotes.
-    private func reportICMPError(_ invoking: [UInt8], from source: IPv4Address, failure: EchoSocket.Failure) {
-        invoking.withUnsafeBytes { bytes in
-            guard bytes.count >= 28, bytes[0] >> 4 == 4 else { return }
-            let headerLength = Int(bytes[0] & 0x0f) * 4
-            guard headerLength >= 20, bytes.count >= headerLength + 8, bytes[9] == IPProtocol.icmp,
-                  bytes[headerLength] == ICMPv4Type.echoRequest else { return }
-            let identifier = UInt16(bytes[headerLength + 4]) << 8 | UInt16(bytes[headerLength + 5])
-            let sequence = UInt16(bytes[headerLength + 6]) << 8 | UInt16(bytes[headerLength + 7])
-            echoSockets.first { $0.identifier == identifier }?.onFailure?(source, sequence, failure)
+        case .destinationUnreachable, .fragmentationNeeded, .timeExceeded, .parameterProblem:
+            receiveICMPError(message, from: header.source)
         }
     }
 
@@ -312,8 +347,12 @@ public final class NetworkStack {
     /// then `dataLength` bytes of data that `data` gives as payloads where they lie (card or host
     /// memory; the card gathers them). When the next hop's MAC is unknown the frame waits for
     /// ARP instead of being lost; it then waits whole in host memory (its data fetched, counted).
+    /// A datagram larger than the path's MTU is fragmented here unless it is TCP (which sizes
+    /// its segments to the path and never needs it); one that fits carries DF when
+    /// `dontFragment` says so (path MTU discovery).
     func sendIPv4(to destination: IPv4Address, from source: IPv4Address?, protocolNumber: UInt8,
-                  transportHeaderLength: Int, dataLength: Int, timeToLive: UInt8? = nil, routeCache: RouteCache? = nil,
+                  transportHeaderLength: Int, dataLength: Int, timeToLive: UInt8? = nil, dontFragment: Bool = true,
+                  routeCache: RouteCache? = nil,
                   writeHeader: (UnsafeMutableRawBufferPointer, _ leaving: Interface) -> Void,
                   data: (_ body: (Payload) -> Void) -> Void) -> SendResult {
         let found = if let routeCache { routing.route(to: destination, cache: routeCache) } else { routing.route(to: destination) }
@@ -324,8 +363,14 @@ public final class NetworkStack {
         let interface = interfaces[route.interface]
         let ip = IPv4Repr(source: source ?? interface.address.address, destination: destination,
                           protocolNumber: protocolNumber, payloadLength: transportHeaderLength + dataLength,
-                          timeToLive: timeToLive ?? defaultTimeToLive, identification: nextIdentification)
+                          timeToLive: timeToLive ?? defaultTimeToLive, identification: nextIdentification,
+                          dontFragment: dontFragment)
         nextIdentification &+= 1
+        let mtu = protocolNumber == IPProtocol.tcp ? interface.mtu : pathMTU(to: destination, through: interface)
+        if ip.totalLength > mtu && protocolNumber != IPProtocol.tcp {
+            return sendFragments(of: ip, mtu: mtu, through: interface, nextHop: route.nextHop, transportHeaderLength: transportHeaderLength,
+                                 writeHeader: writeHeader, data: data)
+        }
         let headerLength = EthernetFrameView.headerLength + ip.headerLength + transportHeaderLength
         let destinationMAC = neighbour(route.nextHop, on: interface)
         func fill(_ frame: UnsafeMutableRawBufferPointer) {
@@ -351,10 +396,14 @@ public final class NetworkStack {
             }
             // A waiting frame leaves later with its checksums as they are (frames a router
             // forwards wait in the same queue): finish the one the card would have filled.
-            if protocolNumber == IPProtocol.tcp && interface.port.checksumOffload {
+            if interface.port.checksumOffload {
                 let segmentStart = EthernetFrameView.headerLength + ip.headerLength
-                TCPHeaderRepr.fillChecksum(UnsafeMutableRawBufferPointer(rebasing: bytes[segmentStart...]),
-                                           source: ip.source, destination: destination)
+                let segment = UnsafeMutableRawBufferPointer(rebasing: bytes[segmentStart...])
+                if protocolNumber == IPProtocol.tcp {
+                    TCPHeaderRepr.fillChecksum(segment, source: ip.source, destination: destination)
+                } else if protocolNumber == IPProtocol.udp {
+                    UDPRepr.fillChecksum(segment, source: ip.source, destination: destination)
+                }
             }
         }
         let (requestNow, dropped) = arp.enqueue(frame, for: route.nextHop, interface: interface.index, now: now)

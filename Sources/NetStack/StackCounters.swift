@@ -24,8 +24,21 @@ public struct StackCounters: Sendable, Equatable, Codable {
     public var droppedTooBig = 0
     /// Packets from addresses that cannot be a source (0/8, 127/8, multicast, broadcast).
     public var droppedMartian = 0
-    /// ICMP time-exceeded and destination-unreachable messages sent.
+    /// ICMP errors sent (time exceeded, destination unreachable, fragmentation needed), and
+    /// those the rate limits held back.
     public var icmpErrorsSent = 0
+    public var icmpErrorsRateLimited = 0
+    /// ICMP errors received that concerned a socket of ours, and those that did not (no such
+    /// socket, a quote that is not ours, or one a TCP connection did not believe).
+    public var icmpErrorsReceived = 0
+    public var icmpErrorsIgnored = 0
+    /// Path MTUs learnt from fragmentation needed.
+    public var pathMTUsLearnt = 0
+    /// Datagrams this node split into fragments (sent by it, or forwarded), and the fragments.
+    public var datagramsFragmented = 0
+    public var fragmentsSent = 0
+    /// A reassembled datagram that host memory had no room for.
+    public var droppedNoBuffer = 0
 
     public init() {}
 }

@@ -80,10 +80,15 @@ public struct IPv4Repr: Equatable, Sendable {
     public var timeToLive: UInt8
     public var identification: UInt16
     public var dontFragment: Bool
+    /// MF: more fragments of this datagram follow this one.
+    public var moreFragments: Bool
+    /// Where this fragment's payload starts in its datagram's, in bytes (a multiple of 8).
+    public var fragmentOffset: Int
     public var dscpEcn: UInt8
 
     public init(source: IPv4Address, destination: IPv4Address, protocolNumber: UInt8, payloadLength: Int,
-                timeToLive: UInt8 = 64, identification: UInt16 = 0, dontFragment: Bool = true, dscpEcn: UInt8 = 0) {
+                timeToLive: UInt8 = 64, identification: UInt16 = 0, dontFragment: Bool = true,
+                moreFragments: Bool = false, fragmentOffset: Int = 0, dscpEcn: UInt8 = 0) {
         self.source = source
         self.destination = destination
         self.protocolNumber = protocolNumber
@@ -91,18 +96,22 @@ public struct IPv4Repr: Equatable, Sendable {
         self.timeToLive = timeToLive
         self.identification = identification
         self.dontFragment = dontFragment
+        self.moreFragments = moreFragments
+        self.fragmentOffset = fragmentOffset
         self.dscpEcn = dscpEcn
     }
 
-    /// Reads the header; with `verifyChecksum` a bad header checksum is an error. Fragments
-    /// are reported as malformed because this stack does not reassemble (it sets DF itself).
+    /// Reads the header; with `verifyChecksum` a bad header checksum is an error. A fragment
+    /// parses like a whole datagram, with `isFragment` set: reassembly is the stack's.
     public static func parse(_ view: IPv4PacketView, verifyChecksum: Bool = true) throws(WireError) -> IPv4Repr {
         if verifyChecksum && !view.headerChecksumIsValid { throw WireError.badChecksum(layer: "IPv4") }
-        if view.isFragment { throw WireError.malformed(layer: "IPv4", reason: "fragments are not reassembled") }
         return IPv4Repr(source: view.source, destination: view.destination, protocolNumber: view.protocolNumber,
                         payloadLength: view.totalLength - view.headerLength, timeToLive: view.timeToLive,
-                        identification: view.identification, dontFragment: view.dontFragment, dscpEcn: view.dscpEcn)
+                        identification: view.identification, dontFragment: view.dontFragment,
+                        moreFragments: view.moreFragments, fragmentOffset: view.fragmentOffset, dscpEcn: view.dscpEcn)
     }
+
+    public var isFragment: Bool { moreFragments || fragmentOffset != 0 }
 
     /// This stack never emits options.
     public var headerLength: Int { IPv4PacketView.minimumHeaderLength }
@@ -114,7 +123,8 @@ public struct IPv4Repr: Equatable, Sendable {
         bytes.put(dscpEcn, at: 1)
         bytes.put(UInt16(truncatingIfNeeded: totalLength), at: 2)
         bytes.put(identification, at: 4)
-        bytes.put(UInt16(dontFragment ? 0x4000 : 0), at: 6)
+        let flags: UInt16 = (dontFragment ? 0x4000 : 0) | (moreFragments ? 0x2000 : 0)
+        bytes.put(flags | UInt16(truncatingIfNeeded: fragmentOffset / 8) & 0x1fff, at: 6)
         bytes.put(timeToLive, at: 8)
         bytes.put(protocolNumber, at: 9)
         bytes.put(UInt16(0), at: 10)

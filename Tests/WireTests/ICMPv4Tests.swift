@@ -138,6 +138,7 @@ struct ICMPv4Tests {
         (8, 1), (0, 1),          // echo with a non-zero code
         (3, 16),                 // destination unreachable past the last defined code
         (11, 2),                 // time exceeded, code 2
+        (12, 3),                 // parameter problem, code 3
         (4, 0), (255, 255),
     ] as [(UInt8, UInt8)])
     func unsupported(type: UInt8, code: UInt8) {
@@ -150,7 +151,7 @@ struct ICMPv4Tests {
     }
 
     @Test("every defined code of the two error types is accepted", arguments: [
-        (UInt8(3), Array(UInt8(0)...15)), (11, [0, 1]),
+        (UInt8(3), Array(UInt8(0)...15)), (11, [0, 1]), (12, [0, 1, 2]),
     ] as [(UInt8, [UInt8])])
     func errorCodes(type: UInt8, codes: [UInt8]) throws {
         for code in codes {
@@ -159,13 +160,17 @@ struct ICMPv4Tests {
             message[1] = code
             fixICMPChecksum(&message)
             let invoking = Array(message[8...])
-            let expected: ICMPv4Repr = type == 3 ? .destinationUnreachable(code: code, invoking: invoking)
-                                                 : .timeExceeded(code: code, invoking: invoking)
+            let expected: ICMPv4Repr = switch (type, code) {
+            case (3, 4): .fragmentationNeeded(nextHopMTU: 0, invoking: invoking)
+            case (3, _): .destinationUnreachable(code: code, invoking: invoking)
+            case (11, _): .timeExceeded(code: code, invoking: invoking)
+            default: .parameterProblem(code: code, pointer: 0, invoking: invoking)
+            }
             #expect(try Self.repr(message) == expected)
         }
     }
 
-    @Test("error messages without the invoking IPv4 header are truncated", arguments: [UInt8(3), 11])
+    @Test("error messages without the invoking IPv4 header are truncated", arguments: [UInt8(3), 11, 12])
     func errorWithoutInvokingHeader(type: UInt8) throws {
         for bodyLength in [0, 1, 8, 19] {
             var message = Array(Self.message(Captured.icmpTimeExceeded).prefix(8 + bodyLength))
@@ -179,6 +184,30 @@ struct ICMPv4Tests {
         message[0] = type
         fixICMPChecksum(&message)
         #expect(parseError(message) { raw throws(WireError) in try ICMPv4Repr.parse(try ICMPv4MessageView(checking: raw)) } == nil)
+    }
+
+    @Test("fragmentation needed carries the next-hop MTU in the low half of its second word (RFC 1191)")
+    func fragmentationNeeded() throws {
+        let invoking = Array(Self.message(Captured.icmpTimeExceeded)[8...])
+        let repr = ICMPv4Repr.fragmentationNeeded(nextHopMTU: 1280, invoking: invoking)
+        var out = [UInt8](repeating: 0, count: repr.length)
+        out.withUnsafeMutableBytes { repr.emit(into: $0) }
+        #expect(hex(out[..<2]) == "0304")
+        #expect(hex(out[4..<8]) == "00000500")
+        #expect(out.withUnsafeBytes { InternetChecksum.of($0) } == 0)
+        #expect(try Self.repr(out) == repr)
+        #expect(repr.invoking == invoking)
+    }
+
+    @Test("parameter problem carries its pointer in the first octet of its second word")
+    func parameterProblem() throws {
+        let invoking = Array(Self.message(Captured.icmpTimeExceeded)[8...])
+        let repr = ICMPv4Repr.parameterProblem(code: 0, pointer: 9, invoking: invoking)
+        var out = [UInt8](repeating: 0, count: repr.length)
+        out.withUnsafeMutableBytes { repr.emit(into: $0) }
+        #expect(hex(out[..<2]) == "0c00")
+        #expect(hex(out[4..<8]) == "09000000")
+        #expect(try Self.repr(out) == repr)
     }
 
     @Test("an echo with no data is fine")
@@ -197,6 +226,7 @@ struct ICMPv4Tests {
         #expect(ICMPv4Type.destinationUnreachable == 3)
         #expect(ICMPv4Type.echoRequest == 8)
         #expect(ICMPv4Type.timeExceeded == 11)
+        #expect(ICMPv4Type.parameterProblem == 12)
         #expect(ICMPv4Repr.UnreachableCode.network == 0)
         #expect(ICMPv4Repr.UnreachableCode.host == 1)
         #expect(ICMPv4Repr.UnreachableCode.protocol == 2)

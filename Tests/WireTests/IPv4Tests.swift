@@ -229,7 +229,7 @@ struct IPv4Tests {
                 == .badChecksum(layer: "IPv4"))
     }
 
-    @Test("fragments are refused: MF set, or a non-zero offset", arguments: [
+    @Test("fragments parse with their flags and offset, and emit the same bits", arguments: [
         (UInt8(0x20), UInt8(0x00)),  // first fragment: MF, offset 0
         (0x00, 0x01),                // last fragment: offset 8 bytes
         (0x20, 0xb9),                // middle fragment: MF, offset 185*8
@@ -246,8 +246,15 @@ struct IPv4Tests {
             #expect(view.moreFragments == (high & 0x20 != 0))
             #expect(view.fragmentOffset == (Int(high & 0x1f) << 8 | Int(low)) * 8)
         }
-        let error = parseError(packet) { raw throws(WireError) in try IPv4Repr.parse(try IPv4PacketView(checking: raw)) }
-        #expect(error == .malformed(layer: "IPv4", reason: "fragments are not reassembled"))
+        let repr = try packet.withUnsafeBytes { raw in try IPv4Repr.parse(try IPv4PacketView(checking: raw)) }
+        #expect(repr.isFragment)
+        #expect(repr.moreFragments == (high & 0x20 != 0))
+        #expect(repr.dontFragment == (high & 0x40 != 0))
+        #expect(repr.fragmentOffset == (Int(high & 0x1f) << 8 | Int(low)) * 8)
+        // Emitted again, the flags and offset are the same bits.
+        var out = [UInt8](repeating: 0, count: 20)
+        out.withUnsafeMutableBytes { repr.emit(into: $0) }
+        #expect(out[6] == high && out[7] == low)
     }
 
     @Test("Repr defaults: TTL 64, DF, ID 0, DSCP 0; header 20 bytes")

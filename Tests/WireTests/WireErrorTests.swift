@@ -179,7 +179,9 @@ struct WireErrorTests {
             }
         }
         #expect(tally.problems == [])
-        // Damage near valid headers reaches both outcomes of every parser and Repr.
-        #expect(tally.oneSided(Parser.allCases) == [])
+        // Damage near valid headers reaches both outcomes of every parser and Repr, but one: an
+        // IPv4 header whose view checked out always parses when its checksum is not verified
+        // (fragments parse too; reassembly is the stack's).
+        #expect(tally.oneSided(Parser.allCases.filter { $0 != .ipv4ReprUnverified }) == [])
     }
 }

@@ -41,8 +41,8 @@ enum PingCommand: NodeCommand {
                 }
                 options.interval = .nanoseconds(Int64(seconds * 1e9))
             case "-s":
-                guard let text = value(argument), let size = Int(text), (0...1472).contains(size) else {
-                    return .failure(UsageError("-s needs a payload size from 0 to 1472 bytes (one unfragmented Ethernet frame)"))
+                guard let text = value(argument), let size = Int(text), (0...65_507).contains(size) else {
+                    return .failure(UsageError("-s needs a payload size from 0 to 65507 bytes (more than 1472 leaves in fragments)"))
                 }
                 options.payloadSize = size
             case "-t":

@@ -99,6 +99,7 @@ public final class PingSession {
     static func text(_ failure: EchoSocket.Failure) -> String {
         switch failure {
         case .nextHopUnreachable: return "Destination Host Unreachable"
+        case .parameterProblem: return "Parameter problem"
         case let .timeExceeded(code): return code == 0 ? "Time to live exceeded" : "Fragment reassembly time exceeded"
         case let .unreachable(code):
             switch code {

@@ -11,6 +11,8 @@ public final class EchoSocket {
         case unreachable(code: UInt8)
         /// Time exceeded (type 11): code 0 in transit, 1 in reassembly.
         case timeExceeded(code: UInt8)
+        /// Parameter problem (type 12): a router or the destination could not read our header.
+        case parameterProblem
         /// The next hop towards the destination never answered ARP (reported by this host).
         case nextHopUnreachable
     }

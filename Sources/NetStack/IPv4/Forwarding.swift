@@ -42,11 +42,14 @@ extension NetworkStack {
         }
         let egress = interfaces[route.interface]
         if packet.totalLength > egress.mtu {
-            // This router does not fragment, whatever the DF bit says: the sender hears
-            // "fragmentation needed" (without the next-hop MTU, as pre-RFC 1191 routers send it).
-            counters.droppedTooBig += 1
-            sendICMPError(.destinationUnreachable(code: ICMPv4Repr.UnreachableCode.fragmentationNeeded, invoking: Self.quote(packet)),
-                          about: header, arrivedOn: ingress)
+            guard !packet.dontFragment else {
+                // RFC 1191: the sender learns the next hop's MTU and sends smaller packets.
+                counters.droppedTooBig += 1
+                sendICMPError(.fragmentationNeeded(nextHopMTU: UInt16(egress.mtu), invoking: Self.quote(packet)),
+                              about: header, arrivedOn: ingress)
+                return
+            }
+            forwardInFragments(packet, header: header, through: egress, nextHop: route.nextHop)
             return
         }
         let length = EthernetFrameView.headerLength + packet.totalLength
@@ -69,6 +72,34 @@ extension NetworkStack {
         let (requestNow, dropped) = arp.enqueue(frame, for: route.nextHop, interface: egress.index, now: now)
         if dropped { counters.droppedARPQueueFull += 1 }
         if requestNow { sendARPRequest(for: route.nextHop, on: egress) }
+    }
+
+    /// A packet too large for the next link, DF clear: it goes on in fragments (RFC 1812
+    /// §5.2.6), each with TTL one less. A fragment is split again the same way, its pieces
+    /// placed by its own offset in the original datagram.
+    private func forwardInFragments(_ packet: IPv4PacketView, header: IPv4Repr, through egress: Interface, nextHop: IPv4Address) {
+        let firstOptions = UnsafeRawBufferPointer(rebasing: packet.header[IPv4PacketView.minimumHeaderLength...])
+        let laterOptions = Fragmentation.copiedOptions(of: packet.header)
+        let payloadLength = packet.totalLength - packet.headerLength
+        let pieces = Fragmentation.plan(payloadLength: payloadLength, firstHeaderLength: packet.headerLength,
+                                        laterHeaderLength: IPv4PacketView.minimumHeaderLength + laterOptions.count, mtu: egress.mtu)
+        counters.forwarded += 1
+        counters.datagramsFragmented += 1
+        for piece in pieces {
+            let last = piece.offset + piece.length == payloadLength
+            let headerLength = IPv4PacketView.minimumHeaderLength + (piece.isFirst ? firstOptions.count : laterOptions.count)
+            counters.fragmentsSent += 1
+            _ = sendFrame(through: egress, nextHop: nextHop, headerLength: EthernetFrameView.headerLength + headerLength + piece.length,
+                          dataLength: 0, fill: { out in
+                laterOptions.withUnsafeBytes { later in
+                    _ = Fragmentation.writeHeader(into: out, template: packet.header, options: piece.isFirst ? firstOptions : later,
+                                                  payloadLength: piece.length, offset: packet.fragmentOffset + piece.offset,
+                                                  moreFragments: packet.moreFragments || !last, timeToLive: header.timeToLive - 1)
+                }
+                UnsafeMutableRawBufferPointer(rebasing: out[headerLength..<(headerLength + piece.length)])
+                    .copyMemory(from: UnsafeRawBufferPointer(rebasing: packet.payload[piece.offset..<(piece.offset + piece.length)]))
+            }, data: { _ in })
+        }
     }
 
     /// Whether a frame waiting for ARP is one this router forwards (its source is not ours).
@@ -104,36 +135,5 @@ extension NetworkStack {
         let updated = ~UInt16(truncatingIfNeeded: sum)
         header[10] = UInt8(updated >> 8)
         header[11] = UInt8(updated & 0xff)
-    }
-
-    /// What an ICMP error quotes: the IP header and the first 8 bytes after it (RFC 792).
-    static func quote(_ packet: IPv4PacketView) -> [UInt8] {
-        Array(packet.bytes.prefix(packet.headerLength + 8))
-    }
-
-    /// Sends an ICMP error about a packet, from the address of the interface it arrived on
-    /// (so traceroute shows the hop). Never about an ICMP error, nor to a source that is not a
-    /// single host (RFC 1812 §4.3.2.7): errors about errors could loop.
-    func sendICMPError(_ message: ICMPv4Repr, about header: IPv4Repr, arrivedOn ingress: Interface) {
-        if header.protocolNumber == IPProtocol.icmp, let type = message.quotedICMPType,
-           type != ICMPv4Type.echoRequest && type != ICMPv4Type.echoReply { return }
-        guard header.source != .any, header.source != .broadcast, !header.source.isMulticast else { return }
-        counters.icmpErrorsSent += 1
-        sendICMP(message, to: header.source, from: ingress.address.address)
-    }
-}
-
-extension ICMPv4Repr {
-    /// The ICMP type of the quoted packet when it is itself ICMP (its first byte after the
-    /// quoted IP header).
-    var quotedICMPType: UInt8? {
-        switch self {
-        case let .destinationUnreachable(_, invoking), let .timeExceeded(_, invoking):
-            guard let first = invoking.first else { return nil }
-            let headerLength = Int(first & 0x0f) * 4
-            return invoking.count > headerLength ? invoking[headerLength] : nil
-        default:
-            return nil
-        }
     }
 }

@@ -60,6 +60,11 @@ public final class TCPConnection {
     // Negotiated options.
     /// Our MSS option value: the most payload we accept in one segment.
     let localMSS: Int
+    /// The largest packet the path to the peer carries, as far as we know: the interface's
+    /// MTU, or less once the path said so (TCPConnection+ICMP.swift).
+    var pathMTU: Int
+    /// The last ICMP error heard about this connection (a soft error, RFC 1122 §4.2.3.9).
+    var softError: TCPICMPError?
     /// Largest payload we send per segment, after the peer's MSS and our options.
     var sendMSS: Int
     var sendShift: UInt8 = 0
@@ -122,7 +127,7 @@ public final class TCPConnection {
     /// `driver` is the NIC the route to the peer leaves through. The receive buffer never
     /// exceeds what the memory that receives its frames can hold (the card's, on the smart path).
     init(configuration: TCPConfiguration, local: (IPv4Address, UInt16), remote: (IPv4Address, UInt16),
-         iss: SequenceNumber, mss: Int, now: Instant, driver: NICDriver, output: @escaping TCPSegmentOutput) {
+         iss: SequenceNumber, mss: Int, pathMTU: Int? = nil, now: Instant, driver: NICDriver, output: @escaping TCPSegmentOutput) {
         self.configuration = configuration
         self.driver = driver
         localAddress = local.0
@@ -138,6 +143,7 @@ public final class TCPConnection {
         lastDataSentAt = now
         self.output = output
         localMSS = mss
+        self.pathMTU = pathMTU ?? (mss + 40)
         // Until the peer's MSS arrives, RFC 9293 §3.7.1's default of 536 holds.
         sendMSS = min(536, mss)
         sendBuffer = SendQueue(capacity: configuration.sendBufferSize)
@@ -294,6 +300,7 @@ public final class TCPConnection {
     /// Applies the options of the peer's SYN (or SYN-ACK).
     func negotiate(_ options: TCPOptions, synAck: Bool) {
         if let mss = options.maximumSegmentSize { sendMSS = min(Int(mss), localMSS) } else { sendMSS = min(536, localMSS) }
+        sendMSS = min(sendMSS, pathMTU - 40)
         // Window scaling only when both sides offered it (RFC 7323 §2.2); shifts above 14 are read as 14.
         peerOfferedScale = options.windowScale != nil
         if configuration.windowScaling, let peerShift = options.windowScale {
@@ -353,6 +360,8 @@ public final class TCPConnection {
         sendBuffer.removeAll()
         reassembly.removeAll()
         if reason != nil { receiveBuffer.removeAll() }
+        // A connection that timed out after an ICMP error reports the error (Linux's sk_err_soft).
+        if reason == .timedOut, let softError { error = error ?? .unreachable(softError) }
         if error == nil { error = reason }
         retransmitDeadline = nil
         delayedAckDeadline = nil
@@ -361,7 +370,7 @@ public final class TCPConnection {
         timeWaitDeadline = nil
         finWait2Deadline = nil
         listener?.connectionEnded(self)
-        notifyClosed(reason)
+        notifyClosed(reason == nil ? nil : error)
     }
 
     /// The application hears `.closed` once: when the connection is gone, or already when it
@@ -412,5 +421,10 @@ public struct TCPConnectionCounters: Sendable, Equatable {
     public var sentSACKedBytes = 0
     /// Times sending stopped because the NIC port's queue was stopped and its ring full.
     public var deviceHoldBacks = 0
+    /// ICMP errors believed (their quote lay in flight), and those ignored as stale or forged.
+    public var icmpErrors = 0
+    public var icmpErrorsIgnored = 0
+    /// Times segments shrank because the path's MTU did (RFC 1191).
+    public var pathMTUReductions = 0
     public init() {}
 }

@@ -37,6 +37,9 @@ public enum TCPError: Error, Equatable, Sendable, CustomStringConvertible {
     case timedOut
     /// This side aborted (the application, or a close with unread data).
     case aborted
+    /// An ICMP error ended the attempt (port unreachable in answer to our SYN), or was the
+    /// last word heard before the connection timed out.
+    case unreachable(TCPICMPError)
 
     public var description: String {
         switch self {
@@ -44,6 +47,7 @@ public enum TCPError: Error, Equatable, Sendable, CustomStringConvertible {
         case .reset: return "connection reset by peer"
         case .timedOut: return "connection timed out"
         case .aborted: return "connection aborted"
+        case let .unreachable(error): return "\(error)"
         }
     }
 }

@@ -134,6 +134,20 @@ public final class NICDriver {
         return PacketBuffer(frame: frame, head: UnsafeRawBufferPointer(frame.region))
     }
 
+    /// A frame the host's stack put together itself (a datagram reassembled from fragments),
+    /// copied by the CPU into host memory (counted). It is unmarked: no card verified its
+    /// checksums. Nil when host memory is full.
+    public func hostPacket(copying bytes: UnsafeRawBufferPointer) -> PacketBuffer? {
+        guard let slice = host.allocate(bytes.count) else {
+            counters.droppedNoBuffer += 1
+            return nil
+        }
+        let frame = Payload(driver: self, location: .host, slice: slice)
+        frame.region.copyMemory(from: bytes)
+        counters.cpuCopiedBytes += bytes.count
+        return PacketBuffer(frame: frame, head: UnsafeRawBufferPointer(frame.region))
+    }
+
     /// Makes at least the first `length` bytes of a received frame readable by the host. A frame
     /// in host memory is readable already; for one on the card the driver DMAs the missing bytes
     /// after the prefix into its header buffer, counted.

@@ -24,7 +24,8 @@ enum ChecksumOffload {
         }
     }
 
-    /// Computes the TCP checksum of an outgoing frame in place (the host left the field zero).
+    /// Computes the TCP or UDP checksum of an outgoing frame in place (the host left the field
+    /// zero; a UDP sum that comes to zero is sent as 0xffff, RFC 768).
     /// `headers` holds the frame from its start through at least the TCP header; `data` holds
     /// the rest of the frame, in order, wherever it lies (card memory included), perhaps with
     /// padding past the IPv4 Total Length, which is not summed. Returns whether it did.
@@ -32,14 +33,19 @@ enum ChecksumOffload {
         let bytes = UnsafeRawBufferPointer(headers)
         guard let ethernet = try? EthernetFrameView(checking: bytes), ethernet.etherType == EtherType.ipv4 else { return false }
         let packetLength = headers.count - EthernetFrameView.headerLength + data.reduce(0) { $0 + $1.count }
-        guard let ip = try? IPv4PacketView(checkingHeader: ethernet.payload, packetLength: packetLength), !ip.isFragment,
-              ip.protocolNumber == IPProtocol.tcp else { return false }
+        guard let ip = try? IPv4PacketView(checkingHeader: ethernet.payload, packetLength: packetLength), !ip.isFragment else { return false }
+        let field: Int, minimumHeader: Int
+        switch ip.protocolNumber {
+        case IPProtocol.tcp: (field, minimumHeader) = (16, TCPSegmentView.minimumHeaderLength)
+        case IPProtocol.udp: (field, minimumHeader) = (6, UDPDatagramView.headerLength)
+        default: return false
+        }
         let start = EthernetFrameView.headerLength + ip.headerLength
         let segmentLength = ip.totalLength - ip.headerLength
-        guard segmentLength >= TCPSegmentView.minimumHeaderLength, headers.count >= start + TCPSegmentView.minimumHeaderLength else { return false }
-        headers.storeBytes(of: UInt16(0), toByteOffset: start + 16, as: UInt16.self)
+        guard segmentLength >= minimumHeader, headers.count >= start + minimumHeader else { return false }
+        headers.storeBytes(of: UInt16(0), toByteOffset: start + field, as: UInt16.self)
         var sum = InternetChecksum()
-        sum.addPseudoHeader(source: ip.source, destination: ip.destination, protocolNumber: IPProtocol.tcp, length: segmentLength)
+        sum.addPseudoHeader(source: ip.source, destination: ip.destination, protocolNumber: ip.protocolNumber, length: segmentLength)
         var remaining = segmentLength
         let inHeaders = min(remaining, headers.count - start)
         sum.add(UnsafeRawBufferPointer(rebasing: bytes[start..<(start + inHeaders)]))
@@ -49,8 +55,9 @@ enum ChecksumOffload {
             sum.add(UnsafeRawBufferPointer(rebasing: part[..<take]))
             remaining -= take
         }
-        let checksum = sum.checksum
-        headers.storeBytes(of: checksum.bigEndian, toByteOffset: start + 16, as: UInt16.self)
+        var checksum = sum.checksum
+        if checksum == 0 && ip.protocolNumber == IPProtocol.udp { checksum = 0xffff }
+        headers.storeBytes(of: checksum.bigEndian, toByteOffset: start + field, as: UInt16.self)
         return true
     }
 }

@@ -1,0 +1,93 @@
+import Wire
+
+/// ICMP errors about this connection's segments (RFC 1122 §4.2.3.9, RFC 5461), and path MTU
+/// discovery (RFC 1191). The stack finds the connection from the segment the error quotes;
+/// the connection believes it only when the quoted sequence number is one it has sent and the
+/// peer has not acknowledged (RFC 5927 §4.1), so a forged error needs a guess of the
+/// connection's live sequence space, as a forged RST does.
+extension TCPConnection {
+    /// Whether `sequence`, quoted by an ICMP error, lies in what is in flight: [SND.UNA, SND.MAX),
+    /// or the ISS while the SYN is unanswered.
+    func quotesSegmentInFlight(_ sequence: SequenceNumber) -> Bool {
+        switch state {
+        case .synSent, .synReceived: return sequence == iss
+        case .closed, .listen, .timeWait: return false
+        default: return sndUna <= sequence && sequence < sndMax
+        }
+    }
+
+    /// Destination unreachable (other than fragmentation needed), time exceeded or parameter
+    /// problem about a segment of ours. While the handshake is under way a hard error (protocol
+    /// or port unreachable, communication administratively prohibited) ends the attempt as a
+    /// refusal does; otherwise the error is soft: remembered, and reported instead of
+    /// "timed out" if the connection later gives up (as Linux's sk_err_soft).
+    @discardableResult
+    public func icmpError(_ error: TCPICMPError, quotedSequence: SequenceNumber) -> Bool {
+        guard quotesSegmentInFlight(quotedSequence) else {
+            counters.icmpErrorsIgnored += 1
+            return false
+        }
+        counters.icmpErrors += 1
+        softError = error
+        if state == .synSent, error.isHard {
+            terminate(.unreachable(error))
+        }
+        return true
+    }
+
+    /// Fragmentation needed with DF set, about a segment of ours: the path takes packets of at
+    /// most `mtu` bytes. Segments shrink to fit and what is in flight, which was too large and
+    /// is lost, is sent again at once at the new size; the loss says nothing about congestion,
+    /// so the window stays (RFC 1191 §6.5, Linux's tcp_simple_retransmit). Returns whether the
+    /// connection took it.
+    @discardableResult
+    public func pathMTUDecreased(to mtu: Int, quotedSequence: SequenceNumber) -> Bool {
+        guard quotesSegmentInFlight(quotedSequence) else {
+            counters.icmpErrorsIgnored += 1
+            return false
+        }
+        guard mtu < pathMTU else { return false }
+        pathMTU = mtu
+        let fitting = max(Self.minimumSegmentSize, mtu - 40 - (timestampsEnabled ? 12 : 0))
+        guard fitting < sendMSS else { return true }
+        sendMSS = fitting
+        congestion.maximumSegmentSize = sendMSS
+        counters.pathMTUReductions += 1
+        guard state.isSynchronized, sndMax > sndUna else { return true }
+        inRecovery = false
+        inflation = 0
+        duplicateAcks = 0
+        recover = sndMax
+        highRetransmitted = sndUna
+        timedSegment = nil
+        sndNxt = sndUna
+        transmitWhatIsAllowed()
+        return true
+    }
+
+    /// The smallest payload a segment is cut to, whatever the path says (a forged error with a
+    /// tiny MTU must not make a connection send 8-byte segments).
+    static let minimumSegmentSize = 64
+}
+
+/// An ICMP error as a TCP connection hears it.
+public enum TCPICMPError: Sendable, Equatable, CustomStringConvertible {
+    case unreachable(code: UInt8)
+    case timeExceeded(code: UInt8)
+    case parameterProblem
+
+    /// Errors that end a connection attempt (RFC 1122 §4.2.3.9: protocol and port unreachable;
+    /// and, as Linux treats them, the administratively prohibited codes).
+    var isHard: Bool {
+        if case let .unreachable(code) = self { return [2, 3, 9, 10, 13].contains(code) }
+        return false
+    }
+
+    public var description: String {
+        switch self {
+        case let .unreachable(code): return ICMPv4Repr.UnreachableCode.name(code)
+        case let .timeExceeded(code): return code == 0 ? "time to live exceeded" : "fragment reassembly time exceeded"
+        case .parameterProblem: return "parameter problem"
+        }
+    }
+}
