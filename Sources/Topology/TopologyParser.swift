@@ -17,8 +17,9 @@ struct TopologyParser {
         static let host = "an IPv4 address A.B.C.D or a host name"
         static let basePort = "an integer in \(basePortRange)"
         static let nodes = "a mapping of node name to node, e.g. h1: {kind: host}"
-        static let node = "a mapping with key kind and optionally gateway, interfaces, routes, tcp, nic, capture, serve (image, command, environment for a linux node)"
+        static let node = "a mapping with key kind and optionally gateway, interfaces, routes, tcp, nic, capture, serve, echo (image, command, environment for a linux node)"
         static let serve = "true (a file server on port 80), false, or a mapping {port: N} with N in 1...65535; hosts only"
+        static let echo = "true (a UDP echo service on port 7, RFC 862) or false; hosts only"
         static let switchNode = "for a switch, keys kind and optionally interfaces, nic, capture"
         static let linuxNode = "for a linux node, keys kind and optionally gateway, interfaces, routes, image, command, environment"
         static let image = "a docker image reference, e.g. alpine:3.20 or registry.example/app:1"
@@ -123,7 +124,7 @@ struct TopologyParser {
         guard Names.isNodeName(entry.name) else {
             throw entry.key.error("'\(entry.name)' is not a node name", accepted: Names.nodeAccepted)
         }
-        let fields = try entry.value.fields(accepting: ["kind", "gateway", "interfaces", "routes", "tcp", "nic", "capture", "serve",
+        let fields = try entry.value.fields(accepting: ["kind", "gateway", "interfaces", "routes", "tcp", "nic", "capture", "serve", "echo",
                                                           "image", "command", "environment"],
                                             accepted: Accepted.node)
         let kindField = try fields.required("kind", accepted: Accepted.kind)
@@ -133,9 +134,9 @@ struct TopologyParser {
         }
         // Refused at the key: it is having the field at all that is wrong.
         let foreign: [(key: String, why: String)] = switch kind {
-        case .linux: ["tcp", "nic", "capture", "serve"].map { key in
+        case .linux: ["tcp", "nic", "capture", "serve", "echo"].map { key in
             (key, "a linux node runs the kernel's own stack and NIC, which nicbed does not configure; capture on the other end of its links, and serve files with a program run by `nicbed exec`") }
-        case .external: ["gateway", "routes", "tcp", "nic", "capture", "serve"].map { key in
+        case .external: ["gateway", "routes", "tcp", "nic", "capture", "serve", "echo"].map { key in
             (key, "nicbed does not configure an external node; set its routes inside the guest, and capture on the other end of its links") }
         default: []
         }
@@ -185,6 +186,13 @@ struct TopologyParser {
             }
             serve = try self.serve(field)
         }
+        var echo = false
+        if let field = fields.optional("echo") {
+            guard kind == .host else {
+                throw field.error("only a host runs the echo service: a \(kind.rawValue) runs no applications", accepted: Accepted.echo)
+            }
+            echo = try boolean(field, accepted: Accepted.echo)
+        }
         var congestion = TCPCongestion.newReno
         if let field = fields.optional("tcp") {
             let tcp = try field.fields(accepting: ["congestion"], accepted: Accepted.tcp)
@@ -200,7 +208,7 @@ struct TopologyParser {
         if let field = fields.optional("nic") { nic = nicDefaults.overridden(by: try self.nic(field)) }
         return NodeDraft(name: Written(value: entry.name, field: entry.key), kind: kind,
                          gateway: gateway, interfaces: interfaces, congestion: congestion, nic: nic,
-                         routes: routes, capture: capture, serve: serve, container: container)
+                         routes: routes, capture: capture, serve: serve, echo: echo, container: container)
     }
 
     /// A linux node's `image`, with its `command` and `environment`: what runs in the node's

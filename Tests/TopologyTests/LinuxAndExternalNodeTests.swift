@@ -73,14 +73,14 @@ struct LinuxAndExternalNodeTests {
         #expect(node.routes.map(\.description) == ["10.9.0.0/16 via 10.0.1.1"])
     }
 
-    @Test(arguments: ["serve: true", "tcp: {congestion: cubic}", "nic: {mode: conventional}", "capture: true"])
+    @Test(arguments: ["serve: true", "echo: true", "tcp: {congestion: cubic}", "nic: {mode: conventional}", "capture: true"])
     func aLinuxNodeRefusesWhatOnlyOurStackHas(line: String) {
         let key = String(line.prefix { $0 != ":" })
         expectRefusal(peerYAML(kind: "linux", line), line: 5, column: 5, field: "nodes.l1.\(key)",
                       saying: "a linux node runs the kernel's own stack")
     }
 
-    @Test(arguments: ["gateway: 10.0.1.1", "routes: []", "serve: true", "capture: true"])
+    @Test(arguments: ["gateway: 10.0.1.1", "routes: []", "serve: true", "echo: true", "capture: true"])
     func anExternalNodeRefusesWhatNicbedWouldHaveToConfigure(line: String) {
         let key = String(line.prefix { $0 != ":" })
         expectRefusal(peerYAML(kind: "external", line, linkLine: "encap: raw"), line: 5, column: 5, field: "nodes.l1.\(key)",

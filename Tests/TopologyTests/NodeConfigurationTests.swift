@@ -16,6 +16,7 @@ private let routedYAML = """
         nic: {mode: conventional, card_memory: 1MiB}
         tcp: {congestion: cubic}
         serve: {port: 8080}
+        echo: true
         capture: true
       r1:
         kind: router

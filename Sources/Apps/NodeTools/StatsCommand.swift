@@ -12,6 +12,9 @@ enum StatsCommand: NodeCommand {
         var ports: [String: PortCounters]
         var nics: [String: NICReport]
         var stack: StackCounters
+        /// IPv4 reassembly and UDP (absent for a switch).
+        var reassembly: ReassemblyCounters?
+        var udp: UDPStackCounters?
         /// A switch's bridge: per-port counters and the addresses it has learned.
         var bridge: [String: LearningBridge.PortCounters]?
         var learnedAddresses: Int?
@@ -26,6 +29,8 @@ enum StatsCommand: NodeCommand {
         let report = Report(ports: Dictionary(uniqueKeysWithValues: context.ports.map { ($0.name, $0.counters) }),
                             nics: Dictionary(uniqueKeysWithValues: context.ports.map { ($0.name, NICReport(port: $0)) }),
                             stack: context.stack.counters,
+                            reassembly: context.bridge == nil ? context.stack.reassemblyCounters : nil,
+                            udp: context.bridge == nil ? context.stack.udpCounters : nil,
                             bridge: context.bridge.map { bridge in
                                 Dictionary(uniqueKeysWithValues: zip(bridge.ports.map(\.name), bridge.counters))
                             },
@@ -56,8 +61,11 @@ enum StatsCommand: NodeCommand {
             context.exit(0)
             return
         }
-        context.print("stack")
-        for (key, value) in fields(context.stack.counters) { context.print("  \(key.padding(toLength: 26, withPad: " ", startingAt: 0)) \(value)") }
+        for (title, counters) in [("stack", context.stack.counters), ("reassembly", context.stack.reassemblyCounters),
+                                  ("udp", context.stack.udpCounters)] as [(String, Any)] {
+            context.print(title)
+            for (key, value) in fields(counters) { context.print("  \(key.padding(toLength: 26, withPad: " ", startingAt: 0)) \(value)") }
+        }
         context.exit(0)
     }
 

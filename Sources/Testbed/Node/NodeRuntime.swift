@@ -24,6 +24,7 @@ public final class NodeRuntime {
     let bridge: LearningBridge?
     private var tunnels: [TunnelPort] = []
     private var fileServer: FileServer?
+    private var echoService: UDPEchoService?
     private var control: UnixSocketServer?
     private var deadlineTimer: LoopTimer?
     private var flushTimer: LoopTimer?
@@ -131,6 +132,10 @@ public final class NodeRuntime {
             if let port = spec.serve {
                 fileServer = try FileServer(stack: stack, port: port, root: disk) { [logger] line in logger.info("http: \(line)") }
                 logger.info("file server on port \(port), serving \(disk)")
+            }
+            if spec.echo {
+                echoService = try UDPEchoService(stack: stack)
+                logger.info("UDP echo service on port \(UDPEchoService.port)")
             }
         }
         logger.info("node \(spec.name) ready, control socket \(runDirectory.socketPath(node: spec.name))")
