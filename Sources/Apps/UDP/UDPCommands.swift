@@ -84,8 +84,9 @@ enum UDPSendCommand: NodeCommand {
                     if errors <= 3 { context.printError("udp-send: \(failure.error) from \(failure.reporter)") }
                 case let .finished(sent, refused):
                     let elapsed = context.stack.now.since(sender?.startedAt ?? context.stack.now)
-                    var line = "sent \(sent) datagrams (\(ByteCount.format(sent * options.length))) in \(String(format: "%.3f", elapsed.milliseconds / 1000)) s, \(ByteCount.rate(bytes: sent * options.length, over: elapsed))"
-                    if refused > 0 { line += ", \(refused) refused by the stack" }
+                    let left = sent - refused
+                    var line = "sent \(left) datagrams (\(ByteCount.format(left * options.length))) in \(String(format: "%.3f", elapsed.milliseconds / 1000)) s, \(ByteCount.rate(bytes: left * options.length, over: elapsed))"
+                    if refused > 0 { line += ", \(refused) refused by the stack (\(sender?.firstRefusal.map { "\($0)" } ?? "?"))" }
                     if errors > 0 { line += ", \(errors) ICMP errors" }
                     context.print(line)
                     sender?.stop()

@@ -30,6 +30,8 @@ public final class UDPSender {
     public let options: Options
     public private(set) var sent = 0
     public private(set) var refused = 0
+    /// Why the stack refused the first datagram it refused.
+    public private(set) var firstRefusal: UDPSocket.SendError?
     public private(set) var startedAt: Instant
     private let stack: NetworkStack
     private let timers: AppTimers
@@ -81,6 +83,7 @@ public final class UDPSender {
             try socket.send(probe.isEnd ? Array(buffer[..<UDPProbe.length]) : buffer)
         } catch {
             if !probe.isEnd { refused += 1 }
+            if firstRefusal == nil { firstRefusal = error }
         }
         if !probe.isEnd { sent += 1 }
     }

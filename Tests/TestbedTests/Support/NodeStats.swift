@@ -11,6 +11,9 @@ struct NodeStats: Decodable {
     var ports: [String: PortCounters]
     var nics: [String: NICReport]
     var stack: StackCounters
+    /// A host's or router's reassembly and UDP (a switch has neither).
+    var reassembly: ReassemblyCounters?
+    var udp: UDPStackCounters?
     var bridge: [String: LearningBridge.PortCounters]?
     var learnedAddresses: Int?
 
