@@ -142,6 +142,26 @@ struct IPv4HostSimulation {
         #expect(path.r1.counters.droppedTooBig == before)
     }
 
+    @Test("RFC 8899: a router whose 'fragmentation needed' never arrives is a black hole TCP finds its way through")
+    func blackHole() throws {
+        let path = Path(mtus: (1500, 1280, 1500))
+        // r1 sends no ICMP error at all (filtered, as some firewalls do).
+        path.r1.icmpRateLimits = ICMPRateLimits(perSecond: 0, burst: 0)
+        let result = try Self.transfer(path, bytes: 1_000_000)
+        #expect(result.counters.blackHoleDetections == 1)
+        #expect(result.counters.pathMTUReductions == 0)
+        // Three timeouts of the first full-size segment, then segments of the base size.
+        #expect(result.counters.retransmissionTimeouts == 3)
+        #expect(path.r1.counters.icmpErrorsRateLimited >= 1 && path.r1.counters.icmpErrorsSent == 0)
+    }
+
+    @Test("black-hole detection leaves a lossy path's segment size alone unless timeouts repeat")
+    func noBlackHoleOnLoss() throws {
+        let path = Path(mtus: (1500, 1500, 1500), impairments: Impairments(delay: .milliseconds(1), loss: 0.02))
+        let result = try Self.transfer(path, bytes: 2_000_000)
+        #expect(result.counters.blackHoleDetections == 0)
+    }
+
     @Test("RFC 5927: an error quoting a sequence number outside the flight is ignored; a tiny MTU is raised to 576")
     func forgedErrors() throws {
         let path = Path(mtus: (1500, 1500, 1500))

@@ -31,6 +31,10 @@ public struct TCPConfiguration: Sendable {
     public var congestionControl: CongestionAlgorithm = .newReno
     /// Separate out-of-order ranges held per connection before further ones are dropped.
     public var maximumOutOfOrderRanges = 64
+    /// Timeouts in a row of one full-size segment after which the path is taken for an MTU
+    /// black hole and segments shrink to the base size (TCPConnection+ICMP.swift); nil turns
+    /// the detection off.
+    public var blackHoleRetries: Int? = 3
     /// Longest a FIN-WAIT-2 connection whose application has closed may wait for the peer's FIN.
     public var finWait2Timeout: Duration = .seconds(60)
 

@@ -65,6 +65,28 @@ extension TCPConnection {
         return true
     }
 
+    /// Path MTU black holes (RFC 8899 §4.4 on lost ICMP; RFC 4821's fallback): a router on the
+    /// path drops our DF packets and its "fragmentation needed" never arrives (filtered, lost,
+    /// or rate-limited away). Full-size segments then time out again and again while small ones
+    /// would pass. After `blackHoleRetries` timeouts in a row of a segment larger than the
+    /// base size, segments shrink to fit RFC 8899's base PLPMTU of 1,200 bytes, which every
+    /// path of the testbed carries (links are 576 bytes at least, but the base is what IPv4
+    /// paths carry in practice), and stay there for the connection. Linux does the same with
+    /// tcp_mtu_probing, after tcp_retries1 (3) timeouts.
+    func detectBlackHole() {
+        let base = Self.basePathMTU - 40 - (timestampsEnabled ? 12 : 0)
+        // Only a segment larger than the base can be what the path refuses.
+        guard let retries = configuration.blackHoleRetries, retransmitCount >= retries,
+              pathMTU > Self.basePathMTU, sendMSS > base, sndMax - sndUna > base else { return }
+        counters.blackHoleDetections += 1
+        pathMTU = Self.basePathMTU
+        sendMSS = base
+        congestion.maximumSegmentSize = sendMSS
+    }
+
+    /// RFC 8899 §5.1.2's BASE_PLPMTU for IPv4.
+    static let basePathMTU = 1200
+
     /// The smallest payload a segment is cut to, whatever the path says (a forged error with a
     /// tiny MTU must not make a connection send 8-byte segments).
     static let minimumSegmentSize = 64

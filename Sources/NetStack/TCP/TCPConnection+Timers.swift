@@ -81,6 +81,7 @@ extension TCPConnection {
                 armRetransmit(restart: true)
                 return
             }
+            detectBlackHole()
             congestion.onRetransmissionTimeout(bytesInFlight: sndMax - sndUna, now: now)
             inRecovery = false
             inflation = 0

@@ -424,7 +424,9 @@ public struct TCPConnectionCounters: Sendable, Equatable {
     /// ICMP errors believed (their quote lay in flight), and those ignored as stale or forged.
     public var icmpErrors = 0
     public var icmpErrorsIgnored = 0
-    /// Times segments shrank because the path's MTU did (RFC 1191).
+    /// Times segments shrank because the path's MTU did (RFC 1191), and because full-size
+    /// segments kept timing out with no ICMP to say why (a black hole).
     public var pathMTUReductions = 0
+    public var blackHoleDetections = 0
     public init() {}
 }
