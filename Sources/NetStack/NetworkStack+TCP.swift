@@ -74,10 +74,11 @@ extension NetworkStack {
         return nil
     }
 
-    func makeConnection(_ tuple: FourTuple, interface: Interface, configuration: TCPConfiguration? = nil) -> TCPConnection {
+    func makeConnection(_ tuple: FourTuple, interface: Interface, configuration: TCPConfiguration? = nil,
+                        iss chosen: SequenceNumber? = nil) -> TCPConnection {
         let mss = (configuration ?? tcpConfiguration).maximumSegmentSize ?? (interface.mtu - 40)
-        let iss = isnGenerator.next(local: tuple.localAddress, localPort: tuple.localPort,
-                                    remote: tuple.remoteAddress, remotePort: tuple.remotePort, now: now)
+        let iss = chosen ?? isnGenerator.next(local: tuple.localAddress, localPort: tuple.localPort,
+                                              remote: tuple.remoteAddress, remotePort: tuple.remotePort, now: now)
         // A path MTU learnt from an earlier connection holds for this one too (RFC 1191 §5).
         let connection = TCPConnection(configuration: configuration ?? tcpConfiguration, local: (tuple.localAddress, tuple.localPort),
                                        remote: (tuple.remoteAddress, tuple.remotePort), iss: iss, mss: mss,
@@ -148,7 +149,7 @@ extension NetworkStack {
             }
         }
         if let listener = tcpListeners[segment.destinationPort] {
-            acceptOnListener(listener, segment: segment, tuple: tuple, payloadLength: payload.count)
+            acceptOnListener(listener, segment: segment, tuple: tuple, payload: payload)
             return
         }
         // CLOSED (RFC 9293 §3.10.7.1): answer anything but a RST with a RST.
@@ -166,20 +167,33 @@ extension NetworkStack {
         return SequenceNumber(segment.sequenceNumber) > connection.rcvNxt
     }
 
-    private func acceptOnListener(_ listener: TCPListener, segment: TCPHeaderRepr, tuple: FourTuple, payloadLength: Int) {
+    private func acceptOnListener(_ listener: TCPListener, segment: TCPHeaderRepr, tuple: FourTuple, payload: Payload) {
         let flags = segment.flags
         if flags.contains(.rst) { return }
         if flags.contains(.ack) {
-            replyWithReset(to: segment, tuple: tuple, payloadLength: payloadLength)
+            switch acceptCookie(segment, on: listener, tuple: tuple, payload: payload) {
+            case .accepted, .dropped: return
+            case .notACookie: replyWithReset(to: segment, tuple: tuple, payloadLength: payload.count)
+            }
             return
         }
         guard flags.contains(.syn) else { return }
-        guard listener.hasRoom else {
+        guard !listener.isAcceptQueueFull else {
             listener.noteDroppedSYN()
             tcpCounters.listenOverflows += 1
             return
         }
         guard let route = routing.route(to: tuple.remoteAddress) else { return }
+        if listener.isSYNQueueFull {
+            guard tcpConfiguration.synCookies else {
+                listener.noteDroppedSYN()
+                tcpCounters.synQueueDrops += 1
+                return
+            }
+            sendCookie(answering: segment, tuple: tuple, interface: interfaces[route.interface])
+            listener.lastCookieSent = now
+            return
+        }
         let connection = makeConnection(tuple, interface: interfaces[route.interface])
         listener.adopt(connection)
         tcpConnections[tuple] = connection
@@ -226,6 +240,14 @@ public struct TCPStackCounters: Sendable, Equatable, Codable {
     public var segmentsIn = 0
     public var segmentsOut = 0
     public var resetsForClosedPorts = 0
+    /// SYNs dropped because the listener's accept queue was full (Linux's ListenOverflows).
     public var listenOverflows = 0
+    /// SYNs dropped because the half-open queue was full and cookies are off.
+    public var synQueueDrops = 0
+    /// SYN cookies sent, ACKs that carried a valid one (connections made from it), and ACKs
+    /// that did not while cookies were out (Linux's SyncookiesSent, SyncookiesRecv, SyncookiesFailed).
+    public var synCookiesSent = 0
+    public var synCookiesValidated = 0
+    public var synCookiesFailed = 0
     public init() {}
 }

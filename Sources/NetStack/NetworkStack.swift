@@ -48,6 +48,7 @@ public final class NetworkStack {
     var tcpConnections: [FourTuple: TCPConnection] = [:]
     var tcpListeners: [UInt16: TCPListener] = [:]
     let isnGenerator: InitialSequenceNumbers
+    let synCookies: SYNCookies
     var nextEphemeralOffset: Int
 
     /// `seed` keys the initial sequence numbers and picks the first ephemeral port: random in a
@@ -56,6 +57,7 @@ public final class NetworkStack {
         self.hostname = hostname
         self.now = now
         isnGenerator = InitialSequenceNumbers(seed: seed)
+        synCookies = SYNCookies(seed: seed)
         nextEphemeralOffset = Int(seed % 16_384)
         // Distinct nodes pick distinct ICMP identifiers, which makes captures easier to read.
         var hash: UInt16 = 0x4e42
@@ -271,10 +273,19 @@ public final class NetworkStack {
             }
             return
         }
+        // RFC 1122 §3.2.1.3: a datagram from a broadcast or multicast source is discarded (no
+        // answer, no error, can be aimed back at a whole segment).
+        guard !header.source.isMulticast, header.source != .broadcast,
+              !interfaces.contains(where: { $0.address.directedBroadcast == header.source }) else {
+            counters.droppedMartian += 1
+            return
+        }
         if header.isFragment {
             receiveFragment(view, header: header, on: interface)
             return
         }
+        // Nothing sent to a link-level or IP broadcast is answered with an ICMP error.
+        let anyBroadcast = isBroadcast || linkBroadcast
         let transportStart = EthernetFrameView.headerLength + view.headerLength
         switch header.protocolNumber {
         case IPProtocol.icmp: receiveICMP(view.payload, header: header, broadcast: isBroadcast)
@@ -282,12 +293,12 @@ public final class NetworkStack {
             receiveTCP(view.payload, in: packet, at: transportStart, header: header, checksumVerified: checksumsVerified)
         case IPProtocol.udp:
             receiveUDP(view, in: packet, at: transportStart, header: header, checksumVerified: checksumsVerified,
-                       broadcast: isBroadcast)
+                       broadcast: anyBroadcast)
         case IPProtocol.tcp:
             break
         default:
             counters.droppedUnsupportedProtocol += 1
-            if !isBroadcast { protocolUnreachable(view, header: header) }
+            if !anyBroadcast { protocolUnreachable(view, header: header) }
         }
     }
 

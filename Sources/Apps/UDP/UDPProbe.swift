@@ -64,7 +64,12 @@ public struct UDPReceiveStatistics: Equatable, Sendable {
 
     public init() {}
 
+    /// Sequence numbers beyond this are no sender's (2⁴⁰ datagrams): such a probe is ignored,
+    /// so a forged one cannot make the counts overflow.
+    public static let largestSequence: UInt64 = 1 << 40
+
     public mutating func record(_ probe: UDPProbe, length: Int, at arrival: Instant) {
+        guard probe.sequence <= Self.largestSequence else { return }
         if probe.isEnd {
             announcedCount = probe.sequence
             return
@@ -81,7 +86,7 @@ public struct UDPReceiveStatistics: Equatable, Sendable {
         highestSequence = max(highestSequence ?? 0, probe.sequence)
         let transit = Int64(bitPattern: arrival.nanoseconds &- probe.sentAt)
         if let last = lastTransit {
-            let difference = Double(abs(transit &- last))
+            let difference = Double((transit &- last).magnitude)
             jitterNanoseconds += (difference - jitterNanoseconds) / 16
         }
         lastTransit = transit

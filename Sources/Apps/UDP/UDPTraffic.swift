@@ -174,6 +174,8 @@ public final class UDPReceiver {
 public final class UDPEchoService {
     public static let port: UInt16 = 7
     public private(set) var echoed = 0
+    /// Datagrams from a well-known port, not answered.
+    public private(set) var refused = 0
     private let socket: UDPSocket
     private var buffer = [UInt8](repeating: 0, count: 65_535)
 
@@ -184,6 +186,12 @@ public final class UDPEchoService {
 
     private func echo() {
         while let got = buffer.withUnsafeMutableBytes({ socket.receive(into: $0) }) {
+            // Never to a well-known port: that is another service (an echo, a chargen) whose
+            // answer would come back here, and the two would bounce one datagram forever.
+            guard got.sourcePort >= 1024 else {
+                refused += 1
+                continue
+            }
             let length = min(got.length, buffer.count)
             let sent = buffer.withUnsafeBytes { raw in
                 (try? socket.send(UnsafeRawBufferPointer(rebasing: raw[..<length]), to: got.source, port: got.sourcePort)) != nil

@@ -38,7 +38,6 @@ extension NetworkStack {
             counters.icmpErrorsIgnored += 1
             return
         }
-        counters.icmpErrorsReceived += 1
         let error: TCPICMPError
         var nextHopMTU: Int?
         switch message {
@@ -60,8 +59,8 @@ extension NetworkStack {
 
     /// The MTU a fragmentation-needed message means: its next-hop MTU, or for a router older
     /// than RFC 1191 (which leaves it zero) the next plateau below the datagram it dropped
-    /// (RFC 1191 §7). Nil when it would not lower anything the host could send.
-    static func nextHopMTU(reported: Int, quotedLength: Int) -> Int? {
+    /// (RFC 1191 §7); never below `minimumPathMTU`.
+    static func nextHopMTU(reported: Int, quotedLength: Int) -> Int {
         var mtu = reported
         if mtu == 0 || mtu >= quotedLength {
             let plateaus = [32_000, 17_914, 8166, 4352, 2002, 1492, 1006, 508, 296, 68]
@@ -70,8 +69,18 @@ extension NetworkStack {
         return max(mtu, minimumPathMTU)
     }
 
+    /// Destinations whose path MTU is kept at most: when full, the expired go, then the one
+    /// that would expire first (a flood of forged errors cannot grow it).
+    static let maximumPathMTUs = 4096
+
     private func learnPathMTU(_ mtu: Int, to destination: IPv4Address) {
         if let known = learntPathMTU(to: destination), known <= mtu { return }
+        if pathMTUs[destination] == nil && pathMTUs.count >= Self.maximumPathMTUs {
+            pathMTUs = pathMTUs.filter { $0.value.expires > now }
+            if pathMTUs.count >= Self.maximumPathMTUs, let first = pathMTUs.min(by: { $0.value.expires < $1.value.expires }) {
+                pathMTUs[first.key] = nil
+            }
+        }
         counters.pathMTUsLearnt += 1
         pathMTUs[destination] = LearntPathMTU(mtu: mtu, expires: now + Self.pathMTULifetime)
     }
@@ -84,6 +93,7 @@ extension NetworkStack {
             return
         }
         let sequence = SequenceNumber(quote.tcpSequenceNumber)
+        counters.icmpErrorsReceived += 1
         if let nextHopMTU {
             // Learnt for the host only once the connection vouches for the quote (RFC 5927).
             if connection.pathMTUDecreased(to: nextHopMTU, quotedSequence: sequence) {
@@ -101,6 +111,7 @@ extension NetworkStack {
             counters.icmpErrorsIgnored += 1
             return
         }
+        counters.icmpErrorsReceived += 1
         if let nextHopMTU { learnPathMTU(nextHopMTU, to: quote.destination) }
         socket.counters.icmpErrors += 1
         socket.onError?(UDPSocket.Failure(reporter: reporter, destination: quote.destination,
@@ -113,6 +124,7 @@ extension NetworkStack {
             counters.icmpErrorsIgnored += 1
             return
         }
+        counters.icmpErrorsReceived += 1
         if let nextHopMTU { learnPathMTU(nextHopMTU, to: quote.destination) }
         let failure: EchoSocket.Failure = switch error {
         case let .unreachable(code): .unreachable(code: code)

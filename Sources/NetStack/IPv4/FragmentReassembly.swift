@@ -1,9 +1,10 @@
+import DequeModule
 import Wire
 
 /// How much fragment reassembly may hold, and for how long.
 public struct ReassemblyLimits: Sendable, Equatable, Codable {
-    /// How long a partial datagram waits for its missing fragments (RFC 1122 §3.3.2: 60 s or
-    /// less; Linux's ipfrag_time is 30 s).
+    /// How long a partial datagram waits for its missing fragments (RFC 1122 §3.3.2 suggests
+    /// 60 to 120 s, RFC 791 15 s; Linux's ipfrag_time of 30 s is taken here).
     public var timeout: Duration
     /// Bytes held by all partial datagrams together (Linux's ipfrag_high_thresh is 4 MiB).
     public var totalBytes: Int
@@ -20,6 +21,10 @@ public struct ReassemblyLimits: Sendable, Equatable, Codable {
     /// charges a queue's truesize): many tiny partial datagrams are bounded too.
     static let overheadPerDatagram = 256
     static let overheadPerFragment = 64
+    /// Fragments one datagram may come in: a 65,535-byte datagram over the smallest MTU a link
+    /// has (576) is 119; more is an attack on the time each fragment takes to place (FreeBSD's
+    /// maxfragsperpacket is 16).
+    static let fragmentsPerDatagram = 256
 }
 
 /// What reassembly counted. `nicbed exec NODE stats` shows them.
@@ -35,11 +40,14 @@ public struct ReassemblyCounters: Sendable, Equatable, Codable {
     /// RFC 1858: a first TCP/UDP fragment shorter than the transport header, or a TCP
     /// fragment at offset 8.
     public var droppedTinyFragments = 0
-    /// A fragment that would make the datagram longer than 65,535 bytes, or a non-last
-    /// fragment whose length is not a multiple of 8.
+    /// A fragment that would make the datagram longer than 65,535 bytes, a non-last fragment
+    /// whose length is not a multiple of 8, or one more than `fragmentsPerDatagram`.
     public var droppedMalformed = 0
-    /// Datagrams dropped because holding another fragment would pass a memory limit.
+    /// Datagrams dropped because holding another fragment would pass the per-source limit,
+    /// and older partial datagrams dropped to make room under the node-wide one (as Linux's
+    /// fragment evictor does, so a flood of partial datagrams cannot stop all reassembly).
     public var droppedOverLimit = 0
+    public var evicted = 0
     /// Datagrams whose fragments did not all arrive before the timeout.
     public var timedOut = 0
     public var bytesHeld = 0
@@ -105,8 +113,12 @@ struct FragmentReassembly {
     private(set) var counters = ReassemblyCounters()
     private var partials: [Key: Partial] = [:]
     private var bytesBySource: [IPv4Address: Int] = [:]
+    /// Partial datagrams in the order they started, which is the order of their deadlines (one
+    /// timeout for all). An entry whose datagram has gone stays until its deadline passes.
+    private var order = Deque<(key: Key, deadline: Instant)>()
 
-    var nextDeadline: Instant? { partials.values.lazy.map(\.deadline).min() }
+    /// When `expire` has work next (perhaps none, for a datagram that completed meanwhile).
+    var nextDeadline: Instant? { order.first?.deadline }
     var partialCount: Int { partials.count }
 
     /// Takes one fragment: `header` parsed from `headerBytes` (its IP header, options included),
@@ -126,6 +138,7 @@ struct FragmentReassembly {
             counters.droppedTinyFragments += 1
             return .dropped
         }
+        let isNew = partials[key] == nil
         var partial = partials[key] ?? Partial(deadline: now + limits.timeout)
         if partial.poisoned {
             counters.droppedAfterOverlap += 1
@@ -136,12 +149,20 @@ struct FragmentReassembly {
             return .held
         }
         let overlaps = partial.fragments.contains { $0.offset < end && offset < $0.end }
+            || partial.fragments.count >= ReassemblyLimits.fragmentsPerDatagram
+        // The datagram as it would be rebuilt, on the first fragment's header, must fit IPv4.
+        let headerLength = offset == 0 ? headerBytes.count : partial.firstHeader?.count ?? IPv4PacketView.minimumHeaderLength
+        let tooLong = headerLength + max(end, partial.length ?? 0, partial.fragments.last?.end ?? 0) > 65_535
         // A last fragment that disagrees with the end already known, or data past that end.
         let inconsistent = !header.moreFragments && (partial.length.map { $0 != end } ?? false)
             || !header.moreFragments && partial.fragments.contains { $0.end > end }
             || partial.length.map { end > $0 } ?? false
-        if overlaps || inconsistent {
-            counters.droppedOverlapping += 1
+        if overlaps || inconsistent || tooLong {
+            if tooLong || partial.fragments.count >= ReassemblyLimits.fragmentsPerDatagram {
+                counters.droppedMalformed += 1
+            } else {
+                counters.droppedOverlapping += 1
+            }
             release(&partial, of: key.source)
             // What is left is a record that drops the rest of it; it costs its overhead, and
             // is not kept when even that does not fit.
@@ -155,7 +176,13 @@ struct FragmentReassembly {
             }
             return .dropped
         }
-        let cost = payload.count + ReassemblyLimits.overheadPerFragment + (partials[key] == nil ? partial.footprint : 0)
+        let cost = payload.count + ReassemblyLimits.overheadPerFragment + (isNew ? partial.footprint : 0)
+        // Room under the node-wide limit is made by dropping the oldest partial datagrams.
+        while counters.bytesHeld + cost > limits.totalBytes, let oldest = oldestPartial(other: key) {
+            var dropped = partials.removeValue(forKey: oldest)!
+            release(&dropped, of: oldest.source)
+            counters.evicted += 1
+        }
         if counters.bytesHeld + cost > limits.totalBytes || bytesBySource[key.source, default: 0] + cost > limits.bytesPerSource {
             counters.droppedOverLimit += 1
             if partials[key] != nil {
@@ -165,7 +192,10 @@ struct FragmentReassembly {
             }
             return .dropped
         }
-        if partials[key] == nil { partial.footprint = 0 }
+        if isNew {
+            partial.footprint = 0
+            order.append((key, partial.deadline))
+        }
         partial.footprint += cost
         charge(cost, to: key.source)
         let index = partial.fragments.firstIndex { $0.offset > offset } ?? partial.fragments.endIndex
@@ -182,10 +212,20 @@ struct FragmentReassembly {
         return .complete(Self.assemble(firstHeader, partial.fragments, length: length))
     }
 
+    /// The partial datagram that started first, other than `key`'s.
+    private mutating func oldestPartial(other key: Key) -> Key? {
+        while let first = order.first, partials[first.key]?.deadline != first.deadline { order.removeFirst() }
+        return order.first { $0.key != key && partials[$0.key]?.deadline == $0.deadline }?.key
+    }
+
     /// Drops the partial datagrams whose time is up.
     mutating func expire(now: Instant) -> [Expired] {
         var expired: [Expired] = []
-        for (key, partial) in partials where partial.deadline <= now {
+        while let first = order.first, first.deadline <= now {
+            order.removeFirst()
+            // Gone already (complete, evicted), or a later datagram under the same key.
+            guard partials[first.key]?.deadline == first.deadline else { continue }
+            let key = first.key
             var partial = partials.removeValue(forKey: key)!
             release(&partial, of: key.source)
             guard !partial.poisoned else { continue }

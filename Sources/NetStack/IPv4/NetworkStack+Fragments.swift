@@ -31,7 +31,8 @@ extension NetworkStack {
     func expireFragments() {
         guard let deadline = reassembly.nextDeadline, deadline <= now else { return }
         for expired in reassembly.expire(now: now) {
-            guard let quote = expired.quote else { continue }
+            // Never about a datagram sent to a broadcast address (RFC 1122 §3.2.2).
+            guard let quote = expired.quote, interfaces.contains(where: { $0.address.address == expired.destination }) else { continue }
             let header = IPv4Repr(source: expired.source, destination: expired.destination, protocolNumber: quote[9], payloadLength: 0)
             sendICMPError(.timeExceeded(code: 1, invoking: quote), about: header, from: expired.destination)
         }

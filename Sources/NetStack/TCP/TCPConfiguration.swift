@@ -31,6 +31,9 @@ public struct TCPConfiguration: Sendable {
     public var congestionControl: CongestionAlgorithm = .newReno
     /// Separate out-of-order ranges held per connection before further ones are dropped.
     public var maximumOutOfOrderRanges = 64
+    /// SYN cookies when a listener's queue of half-open connections is full (RFC 4987;
+    /// Linux's tcp_syncookies=1). Off, a SYN beyond the queue is dropped.
+    public var synCookies = true
     /// Timeouts in a row of one full-size segment after which the path is taken for an MTU
     /// black hole and segments shrink to the base size (TCPConnection+ICMP.swift); nil turns
     /// the detection off.

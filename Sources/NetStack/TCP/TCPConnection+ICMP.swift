@@ -46,9 +46,15 @@ extension TCPConnection {
             counters.icmpErrorsIgnored += 1
             return false
         }
+        let fitting = max(Self.minimumSegmentSize, mtu - 40 - (timestampsEnabled ? 12 : 0))
+        // Segments are at the black hole's base size: what the path says now is what the
+        // next full-size try uses.
+        if blackHole.retryAt != nil {
+            blackHole.savedPathMTU = min(blackHole.savedPathMTU, mtu)
+            blackHole.savedMSS = min(blackHole.savedMSS, fitting)
+        }
         guard mtu < pathMTU else { return false }
         pathMTU = mtu
-        let fitting = max(Self.minimumSegmentSize, mtu - 40 - (timestampsEnabled ? 12 : 0))
         guard fitting < sendMSS else { return true }
         sendMSS = fitting
         congestion.maximumSegmentSize = sendMSS
@@ -71,18 +77,39 @@ extension TCPConnection {
     /// would pass. After `blackHoleRetries` timeouts in a row of a segment larger than the
     /// base size, segments shrink to fit RFC 8899's base PLPMTU of 1,200 bytes, which every
     /// path of the testbed carries (links are 576 bytes at least, but the base is what IPv4
-    /// paths carry in practice), and stay there for the connection. Linux does the same with
-    /// tcp_mtu_probing, after tcp_retries1 (3) timeouts.
+    /// paths carry in practice). Linux does the same with tcp_mtu_probing, after tcp_retries1
+    /// (3) timeouts.
+    ///
+    /// Timeouts in a row are also what an outage looks like, so the smaller size is not kept
+    /// for good: after `blackHoleRetryInterval` full-size segments are tried again (RFC 8899's
+    /// raise timer). A real black hole is found again by the same three timeouts, and the next
+    /// try waits twice as long, up to 10 minutes (RFC 8899's PMTU_RAISE_TIMER).
     func detectBlackHole() {
         let base = Self.basePathMTU - 40 - (timestampsEnabled ? 12 : 0)
         // Only a segment larger than the base can be what the path refuses.
         guard let retries = configuration.blackHoleRetries, retransmitCount >= retries,
               pathMTU > Self.basePathMTU, sendMSS > base, sndMax - sndUna > base else { return }
         counters.blackHoleDetections += 1
+        let interval = blackHole.interval == .zero ? Self.blackHoleRetryInterval : min(blackHole.interval * 2, .seconds(600))
+        blackHole = BlackHoleState(retryAt: now + interval, interval: interval, savedMSS: sendMSS, savedPathMTU: pathMTU)
         pathMTU = Self.basePathMTU
         sendMSS = base
         congestion.maximumSegmentSize = sendMSS
     }
+
+    /// Full-size segments again once the black hole's retry time has come.
+    @inline(__always)
+    func retryAfterBlackHoleIfDue() {
+        guard let retryAt = blackHole.retryAt, now >= retryAt else { return }
+        blackHole.retryAt = nil
+        counters.blackHoleRetries += 1
+        pathMTU = blackHole.savedPathMTU
+        sendMSS = blackHole.savedMSS
+        congestion.maximumSegmentSize = sendMSS
+    }
+
+    /// How long segments stay at the base size after the first black hole is suspected.
+    static let blackHoleRetryInterval: Duration = .seconds(10)
 
     /// RFC 8899 §5.1.2's BASE_PLPMTU for IPv4.
     static let basePathMTU = 1200
@@ -90,6 +117,15 @@ extension TCPConnection {
     /// The smallest payload a segment is cut to, whatever the path says (a forged error with a
     /// tiny MTU must not make a connection send 8-byte segments).
     static let minimumSegmentSize = 64
+}
+
+/// A suspected black hole: the segment size it cut, and when to try it again.
+struct BlackHoleState {
+    var retryAt: Instant?
+    /// The wait before the last retry; it doubles each time the hole is found again.
+    var interval: Duration = .zero
+    var savedMSS = 0
+    var savedPathMTU = 0
 }
 
 /// An ICMP error as a TCP connection hears it.

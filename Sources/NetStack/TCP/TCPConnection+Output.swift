@@ -13,6 +13,7 @@ extension TCPConnection {
         case .closed, .listen, .synSent:
             return
         case .established, .closeWait, .finWait1, .closing, .lastAck:
+            retryAfterBlackHoleIfDue()
             if inRecovery && sackEnabled { sendDuringSACKRecovery() } else { sendNewData() }
         default:
             break

@@ -65,6 +65,8 @@ public final class TCPConnection {
     var pathMTU: Int
     /// The last ICMP error heard about this connection (a soft error, RFC 1122 §4.2.3.9).
     var softError: TCPICMPError?
+    /// A suspected path MTU black hole and when to try full-size segments again.
+    var blackHole = BlackHoleState()
     /// Largest payload we send per segment, after the peer's MSS and our options.
     var sendMSS: Int
     var sendShift: UInt8 = 0
@@ -147,7 +149,7 @@ public final class TCPConnection {
         // Until the peer's MSS arrives, RFC 9293 §3.7.1's default of 536 holds.
         sendMSS = min(536, mss)
         sendBuffer = SendQueue(capacity: configuration.sendBufferSize)
-        let receiveCapacity = min(configuration.receiveBufferSize, driver.receiveCapacity(segmentSize: mss))
+        let receiveCapacity = Self.receiveCapacity(configuration: configuration, driver: driver, mss: mss)
         receiveBuffer = ReceiveQueue(capacity: receiveCapacity)
         // Held payloads are counted by the memory they keep (as Linux counts an skb's truesize),
         // so a peer sending tiny segments cannot pin a chunk per byte of window: twice what a
@@ -155,14 +157,11 @@ public final class TCPConnection {
         // is lost: the sender sends it again once the application reads).
         receiveMemoryBudget = 2 * (receiveCapacity / mss + 1) * driver.frameFootprint(segmentSize: mss)
         reassembly = Reassembly(maximumRanges: configuration.maximumOutOfOrderRanges)
-        // The smallest shift that lets the buffer be advertised in 16 bits (RFC 7323 §2.3, at most 14).
-        var shift: UInt8 = 0
-        while shift < 14 && (receiveCapacity >> Int(shift)) > 65_535 { shift += 1 }
-        offeredWindowScale = shift
+        offeredWindowScale = Self.windowScale(advertising: receiveCapacity)
         rtt = RTTEstimator(initialRTO: configuration.initialRTO, minimumRTO: configuration.minimumRTO,
                            maximumRTO: configuration.maximumRTO)
         congestion = configuration.congestionControl.make(maximumSegmentSize: sendMSS)
-        timestampOffset = iss.rawValue &* 2_654_435_761
+        timestampOffset = Self.timestampOffset(iss: iss)
         state = .closed
     }
 
@@ -297,6 +296,44 @@ public final class TCPConnection {
         armRetransmit()
     }
 
+    /// A connection a SYN cookie vouched for (SYNCookies.swift): the listener kept nothing
+    /// after its SYN-ACK, so what the SYN said comes back from the cookie (the peer's MSS) and
+    /// our timestamp echo (window scale, SACK). Left in SYN-RECEIVED as if it had waited
+    /// there; the ACK that carried the cookie then completes the handshake.
+    func acceptFromCookie(_ ack: TCPHeaderRepr, peerMSS: Int, windowScale: UInt8?, sack: Bool, advertisedWindow: Int, now: Instant) {
+        self.now = now
+        irs = SequenceNumber(ack.sequenceNumber) - 1
+        rcvNxt = irs + 1
+        var options = TCPOptions(maximumSegmentSize: UInt16(clamping: peerMSS))
+        options.windowScale = windowScale
+        options.sackPermitted = sack
+        if let timestamps = ack.options.timestamps { options.timestamps = (timestamps.value, 0) }
+        negotiate(options, synAck: false)
+        peerOfferedScale = windowScale != nil
+        sndWl1 = irs
+        state = .synReceived
+        sndNxt = iss + 1
+        sndMax = sndNxt
+        lastAckSent = rcvNxt
+        rcvAdvertisedEdge = rcvNxt + advertisedWindow
+    }
+
+    /// How much a connection can take in: its configured buffer, bounded by what the memory its
+    /// frames land in can hold.
+    static func receiveCapacity(configuration: TCPConfiguration, driver: NICDriver, mss: Int) -> Int {
+        min(configuration.receiveBufferSize, driver.receiveCapacity(segmentSize: mss))
+    }
+
+    /// The smallest shift that lets `capacity` be advertised in 16 bits (RFC 7323 §2.3, at most 14).
+    static func windowScale(advertising capacity: Int) -> UInt8 {
+        var shift: UInt8 = 0
+        while shift < 14 && (capacity >> Int(shift)) > 65_535 { shift += 1 }
+        return shift
+    }
+
+    /// The per-connection offset of the timestamp clock (RFC 7323 §5.4), from the ISS.
+    static func timestampOffset(iss: SequenceNumber) -> UInt32 { iss.rawValue &* 2_654_435_761 }
+
     /// Applies the options of the peer's SYN (or SYN-ACK).
     func negotiate(_ options: TCPOptions, synAck: Bool) {
         if let mss = options.maximumSegmentSize { sendMSS = min(Int(mss), localMSS) } else { sendMSS = min(536, localMSS) }
@@ -428,5 +465,7 @@ public struct TCPConnectionCounters: Sendable, Equatable {
     /// segments kept timing out with no ICMP to say why (a black hole).
     public var pathMTUReductions = 0
     public var blackHoleDetections = 0
+    /// Times full-size segments were tried again after a suspected black hole.
+    public var blackHoleRetries = 0
     public init() {}
 }

@@ -1,8 +1,9 @@
 import Wire
 
-/// A passive open on a port (RFC 9293 LISTEN). The backlog bounds half-open and not yet
-/// accepted connections together; a SYN beyond it is dropped, so the peer retries later
-/// instead of this host keeping state for a flood.
+/// A passive open on a port (RFC 9293 LISTEN). The backlog bounds half-open connections and,
+/// apart, connections not yet accepted. A SYN that finds the half-open queue full is answered
+/// with a SYN cookie and leaves no state (SYNCookies.swift); one that finds the accept queue
+/// full is dropped, so the peer retries later.
 public final class TCPListener {
     public let port: UInt16
     public let backlog: Int
@@ -26,7 +27,11 @@ public final class TCPListener {
 
     public var pendingConnections: Int { ready.count }
 
-    var hasRoom: Bool { halfOpen.count + ready.count < backlog }
+    var isSYNQueueFull: Bool { halfOpen.count >= backlog }
+    var isAcceptQueueFull: Bool { ready.count >= backlog }
+    /// When this listener last answered with a cookie: an ACK is taken for one only while its
+    /// cookies can still be valid, so a stray ACK is not checked at all otherwise (as Linux).
+    var lastCookieSent: Instant?
 
     func noteDroppedSYN() { droppedSYNs += 1 }
 

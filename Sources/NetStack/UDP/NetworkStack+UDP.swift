@@ -107,7 +107,7 @@ extension NetworkStack {
 
     /// A datagram whose checksum holds: `view` covers at least its header, `payload` is its
     /// data where it lies, `quote` what a port unreachable would quote of it.
-    func receiveUDP(_ view: UDPDatagramView, payload: Payload, header ip: IPv4Repr, quote: [UInt8], broadcast: Bool) {
+    func receiveUDP(_ view: UDPDatagramView, payload: Payload, header ip: IPv4Repr, quote: @autoclosure () -> [UInt8], broadcast: Bool) {
         udpCounters.datagramsIn += 1
         let candidates = udpSockets[view.destinationPort] ?? []
         // A socket connected to the sender comes first, then one bound to the address, then any.
@@ -116,7 +116,7 @@ extension NetworkStack {
         guard let socket else {
             udpCounters.noPort += 1
             if !broadcast {
-                sendICMPError(.destinationUnreachable(code: ICMPv4Repr.UnreachableCode.port, invoking: quote),
+                sendICMPError(.destinationUnreachable(code: ICMPv4Repr.UnreachableCode.port, invoking: quote()),
                               about: ip, from: ip.destination)
             }
             return

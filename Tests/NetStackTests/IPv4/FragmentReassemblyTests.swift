@@ -203,8 +203,58 @@ struct FragmentReassemblyTests {
         #expect(reassembly.counters.bytesHeld <= 32 << 10)
         #expect(reassembly.counters.peakBytesHeld <= 32 << 10)
         #expect(reassembly.counters.droppedOverLimit > 0)
+        #expect(reassembly.counters.evicted > 0)
         _ = reassembly.expire(now: .zero + .seconds(30))
         #expect(reassembly.counters.bytesHeld == 0)
+    }
+
+    @Test("a flood of partial datagrams from many sources cannot stop reassembly: the oldest make room")
+    func evictionKeepsReassemblyGoing() throws {
+        var reassembly = FragmentReassembly()
+        reassembly.limits = ReassemblyLimits(timeout: .seconds(30), totalBytes: 64 << 10, bytesPerSource: 16 << 10)
+        for host in 1...200 {
+            var flood = Fragments(payload: Self.pattern(2000))
+            flood.source = IPv4Address(10, 9, UInt8(host / 100), UInt8(host % 100 + 1))
+            _ = Self.add(&reassembly, flood.fragment(offset: 0, length: 1000), at: .zero + .milliseconds(host))
+        }
+        let legitimate = Fragments(payload: Self.pattern(6000))
+        var outcome = FragmentReassembly.Outcome.held
+        for fragment in legitimate.cut(size: 1000) { outcome = Self.add(&reassembly, fragment, at: .zero + .seconds(1)) }
+        try Self.expectWhole(outcome, payload: legitimate.payload)
+        #expect(reassembly.counters.evicted > 150)
+        #expect(reassembly.counters.bytesHeld <= 64 << 10)
+        // Expiring later finds the evicted gone and frees the rest.
+        _ = reassembly.expire(now: .zero + .seconds(40))
+        #expect(reassembly.counters.bytesHeld == 0 && reassembly.partialCount == 0)
+    }
+
+    @Test("a first fragment whose longer header would push the datagram past 65,535 bytes drops it")
+    func rebuiltDatagramTooLong() {
+        var reassembly = FragmentReassembly()
+        let datagram = Fragments(payload: Self.pattern(65_515))
+        // The last fragment first, on a 20-byte header: it fits (20 + 65,515).
+        #expect(Self.add(&reassembly, datagram.fragment(offset: 64_000, length: 1515)) == .held)
+        // Then a first fragment with 40 bytes of options: 60 + 65,515 would not.
+        var (header, bytes, payload) = datagram.fragment(offset: 0, length: 1000)
+        bytes[0] = 0x4f
+        bytes += [UInt8](repeating: 1, count: 40)
+        header.payloadLength = 1000
+        let outcome = bytes.withUnsafeBytes { h in payload.withUnsafeBytes { reassembly.add(header, headerBytes: h, payload: $0, now: .zero) } }
+        #expect(outcome == .dropped)
+        #expect(reassembly.counters.droppedMalformed == 1)
+    }
+
+    @Test("a datagram cut into more fragments than any MTU needs is dropped")
+    func tooManyFragments() {
+        var reassembly = FragmentReassembly()
+        let datagram = Fragments(payload: Self.pattern(8 * 300))
+        var dropped = 0
+        for index in 0..<300 where Self.add(&reassembly, datagram.fragment(offset: index * 8, length: 8, last: index == 299)) == .dropped {
+            dropped += 1
+        }
+        #expect(reassembly.counters.droppedMalformed == 1)
+        #expect(reassembly.counters.droppedAfterOverlap == 300 - ReassemblyLimits.fragmentsPerDatagram - 1)
+        #expect(dropped == 300 - ReassemblyLimits.fragmentsPerDatagram)
     }
 
     @Test("a datagram over the limit is dropped whole: what it held is given back")
