@@ -138,6 +138,9 @@ extension NetworkStack {
         tcpCounters.segmentsIn += 1
         let tuple = FourTuple(localAddress: ip.destination, localPort: segment.destinationPort,
                               remoteAddress: ip.source, remotePort: segment.sourcePort)
+        // A connection the application ended since the last poll is gone already: the segment
+        // is for whatever holds the port now (a listener, or nobody).
+        if let connection = tcpConnections[tuple], connection.isFinished { tcpConnections[tuple] = nil }
         if let connection = tcpConnections[tuple] {
             if connection.state == .timeWait && mayReuseTimeWait(connection, for: segment) {
                 connection.terminate(nil)
