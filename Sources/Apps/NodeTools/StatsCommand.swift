@@ -12,9 +12,10 @@ enum StatsCommand: NodeCommand {
         var ports: [String: PortCounters]
         var nics: [String: NICReport]
         var stack: StackCounters
-        /// IPv4 reassembly and UDP (absent for a switch).
+        /// IPv4 reassembly, UDP and TCP (absent for a switch).
         var reassembly: ReassemblyCounters?
         var udp: UDPStackCounters?
+        var tcp: TCPStackCounters?
         /// A switch's bridge: per-port counters and the addresses it has learned.
         var bridge: [String: LearningBridge.PortCounters]?
         var learnedAddresses: Int?
@@ -31,6 +32,7 @@ enum StatsCommand: NodeCommand {
                             stack: context.stack.counters,
                             reassembly: context.bridge == nil ? context.stack.reassemblyCounters : nil,
                             udp: context.bridge == nil ? context.stack.udpCounters : nil,
+                            tcp: context.bridge == nil ? context.stack.tcpCounters : nil,
                             bridge: context.bridge.map { bridge in
                                 Dictionary(uniqueKeysWithValues: zip(bridge.ports.map(\.name), bridge.counters))
                             },
@@ -62,7 +64,7 @@ enum StatsCommand: NodeCommand {
             return
         }
         for (title, counters) in [("stack", context.stack.counters), ("reassembly", context.stack.reassemblyCounters),
-                                  ("udp", context.stack.udpCounters)] as [(String, Any)] {
+                                  ("udp", context.stack.udpCounters), ("tcp", context.stack.tcpCounters)] as [(String, Any)] {
             context.print(title)
             for (key, value) in fields(counters) { context.print("  \(key.padding(toLength: 26, withPad: " ", startingAt: 0)) \(value)") }
         }

@@ -14,6 +14,7 @@ struct NodeStats: Decodable {
     /// A host's or router's reassembly and UDP (a switch has neither).
     var reassembly: ReassemblyCounters?
     var udp: UDPStackCounters?
+    var tcp: TCPStackCounters?
     var bridge: [String: LearningBridge.PortCounters]?
     var learnedAddresses: Int?
 
