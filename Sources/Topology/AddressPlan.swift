@@ -60,7 +60,7 @@ struct AddressPlan {
             nodes.append(NodeSpec(name: node.name.value, kind: node.kind, gateway: node.gateway?.value,
                                   interfaces: interfaces, congestion: node.congestion, nic: nic,
                                   routes: node.routes.map(\.route), capture: node.capture, serve: node.serve,
-                                  echo: node.echo, container: node.container))
+                                  serveLimits: node.serveLimits, echo: node.echo, container: node.container))
         }
         topology = Topology(name: draft.name, sourcePath: sourcePath, underlayHost: draft.underlayHost,
                             basePort: draft.basePort, nodes: nodes, links: links)

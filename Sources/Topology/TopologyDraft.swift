@@ -32,6 +32,7 @@ struct NodeDraft {
     var capture = false
     /// The TCP port of the node's file server (`serve:`), nil when it serves none.
     var serve: UInt16?
+    var serveLimits = FileServerLimits()
     /// Whether the node runs the UDP echo service on port 7 (`echo:`).
     var echo = false
     /// A linux node's `image`, `command` and `environment`.

@@ -80,6 +80,8 @@ public struct NodeSpec: Hashable, Sendable, Codable {
     public var capture: Bool
     /// The TCP port of the host's HTTP file server (`serve:`); nil when it serves none.
     public var serve: UInt16?
+    /// The file server's deadlines and session cap (`serve: {…}`; defaults otherwise).
+    public var serveLimits: FileServerLimits
     /// Whether the host runs the UDP echo service on port 7 (`echo:`, RFC 862).
     public var echo: Bool
     /// A linux node's own container (`image:`), run in its network namespace under docker.
@@ -87,8 +89,10 @@ public struct NodeSpec: Hashable, Sendable, Codable {
 
     public init(name: String, kind: NodeKind, gateway: IPv4Address?, interfaces: [InterfaceSpec],
                 congestion: TCPCongestion = .newReno, nic: NICConfiguration = NICConfiguration(),
-                routes: [StaticRoute] = [], capture: Bool = false, serve: UInt16? = nil, echo: Bool = false,
+                routes: [StaticRoute] = [], capture: Bool = false, serve: UInt16? = nil,
+                serveLimits: FileServerLimits = FileServerLimits(), echo: Bool = false,
                 container: ContainerSpec? = nil) {
+        self.serveLimits = serveLimits
         self.echo = echo
         self.container = container
         self.name = name

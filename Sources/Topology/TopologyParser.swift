@@ -18,7 +18,7 @@ struct TopologyParser {
         static let basePort = "an integer in \(basePortRange)"
         static let nodes = "a mapping of node name to node, e.g. h1: {kind: host}"
         static let node = "a mapping with key kind and optionally gateway, interfaces, routes, tcp, nic, capture, serve, echo (image, command, environment for a linux node)"
-        static let serve = "true (a file server on port 80), false, or a mapping {port: N} with N in 1...65535; hosts only"
+        static let serve = "true (a file server on port 80), false, or a mapping {port: N, head_timeout: 10s, idle_timeout: 60s, sessions: 256} with N in 1...65535 (only port required); hosts only"
         static let echo = "true (a UDP echo service on port 7, RFC 862) or false; hosts only"
         static let switchNode = "for a switch, keys kind and optionally interfaces, nic, capture"
         static let linuxNode = "for a linux node, keys kind and optionally gateway, interfaces, routes, image, command, environment"
@@ -180,11 +180,15 @@ struct TopologyParser {
         var capture = kind.runsOurStack && captureDefault
         if let field = fields.optional("capture") { capture = try boolean(field, accepted: Accepted.capture) }
         var serve: UInt16?
+        var serveLimits = FileServerLimits()
         if let field = fields.optional("serve") {
             guard kind == .host else {
                 throw field.error("only a host serves files: a \(kind.rawValue) runs no applications", accepted: Accepted.serve)
             }
-            serve = try self.serve(field)
+            if let (port, limits) = try self.serve(field) {
+                serve = port
+                serveLimits = limits
+            }
         }
         var echo = false
         if let field = fields.optional("echo") {
@@ -208,7 +212,7 @@ struct TopologyParser {
         if let field = fields.optional("nic") { nic = nicDefaults.overridden(by: try self.nic(field)) }
         return NodeDraft(name: Written(value: entry.name, field: entry.key), kind: kind,
                          gateway: gateway, interfaces: interfaces, congestion: congestion, nic: nic,
-                         routes: routes, capture: capture, serve: serve, echo: echo, container: container)
+                         routes: routes, capture: capture, serve: serve, serveLimits: serveLimits, echo: echo, container: container)
     }
 
     /// A linux node's `image`, with its `command` and `environment`: what runs in the node's
@@ -250,22 +254,39 @@ struct TopologyParser {
         return ContainerSpec(image: image, command: command, environment: environment)
     }
 
-    /// `serve: true`, `serve: false` or `serve: {port: N}`: the host's HTTP file server.
-    private func serve(_ field: YAMLField) throws(TopologyError) -> UInt16? {
+    /// `serve: true`, `serve: false` or `serve: {port: N, …}`: the host's HTTP file server.
+    private func serve(_ field: YAMLField) throws(TopologyError) -> (UInt16, FileServerLimits)? {
         if let text = try? field.string(accepted: Accepted.serve) {
             switch text {
-            case "true", "True", "TRUE": return 80
+            case "true", "True", "TRUE": return (80, FileServerLimits())
             case "false", "False", "FALSE": return nil
             default: throw field.error("'\(text)' is neither true nor false", accepted: Accepted.serve)
             }
         }
-        let fields = try field.fields(accepting: ["port"], accepted: Accepted.serve)
+        let fields = try field.fields(accepting: ["port", "head_timeout", "idle_timeout", "sessions"], accepted: Accepted.serve)
         let portField = try fields.required("port", accepted: Accepted.serve)
         let text = try portField.string(accepted: Accepted.serve)
         guard let port = UInt16(text), port > 0 else {
             throw portField.error("'\(text)' is not a TCP port", accepted: Accepted.serve)
         }
-        return port
+        var limits = FileServerLimits()
+        for (key, path) in [("head_timeout", \FileServerLimits.headTimeout), ("idle_timeout", \FileServerLimits.idleTimeout)] {
+            guard let timeout = fields.optional(key) else { continue }
+            let value = try timeout.string(accepted: Accepted.serve)
+            let accepted = "a duration from 1s to 3600s, e.g. 10s or 90s"
+            guard let duration = try? Quantity.duration(value), duration >= .seconds(1), duration <= .seconds(3600) else {
+                throw timeout.error("'\(value)' is not a duration from 1s to 3600s", accepted: accepted)
+            }
+            limits[keyPath: path] = duration
+        }
+        if let sessions = fields.optional("sessions") {
+            let value = try sessions.string(accepted: Accepted.serve)
+            guard let count = Int(value), FileServerLimits.sessionRange.contains(count) else {
+                throw sessions.error("'\(value)' is not a number of sessions", accepted: "an integer in \(FileServerLimits.sessionRange)")
+            }
+            limits.sessions = count
+        }
+        return (port, limits)
     }
 
     /// A `nic:` block, under `defaults` or a node. Whether its fields go together is decided

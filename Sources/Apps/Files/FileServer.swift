@@ -1,5 +1,7 @@
 import Foundation
 import NetStack
+import Topology
+import Wire
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -8,36 +10,79 @@ import Glibc
 /// HEAD (with a single Range, for resuming) and PUT (with Content-Length) on the files under the
 /// host's disk. One request per connection (`Connection: close`), so a client never waits on
 /// a pipelined answer. Files stream through a fixed buffer per connection, whatever their size;
-/// nothing outside the root is ever opened (`SafePath`).
+/// nothing outside the root is ever opened (`SafePath`). With `timers`, a client is held to
+/// `limits` (FileServerLimits, in the topology's `serve:`): 408 when its request head is late,
+/// closed when silent for the idle timeout, 503 beyond the session cap.
 public final class FileServer {
     let root: String
     let port: UInt16
+    let limits: FileServerLimits
+    private let stack: NetworkStack
+    private let timers: AppTimers?
     private let listener: TCPListener
     private var sessions: [ObjectIdentifier: FileServerSession] = [:]
+    private var sweep: AppTimers.Token?
     private let log: (String) -> Void
     /// Requests answered, by status code (for `stats`-like reports and the tests).
     private(set) var answered: [Int: Int] = [:]
+    /// Sessions ended by a deadline: no request head in time, or silent too long.
+    public private(set) var timedOut = 0
 
-    public init(stack: NetworkStack, port: UInt16, root: String, log: @escaping (String) -> Void) throws {
+    public init(stack: NetworkStack, port: UInt16, root: String, limits: FileServerLimits = FileServerLimits(),
+                timers: AppTimers? = nil, log: @escaping (String) -> Void) throws {
         self.root = root
         self.port = port
+        self.limits = limits
+        self.stack = stack
+        self.timers = timers
         self.log = log
         listener = try stack.listen(port: port, backlog: 64)
         listener.onAcceptable = { [unowned self] in
             while let connection = listener.accept() {
-                let session = FileServerSession(connection: connection, root: root) { [unowned self] line, status in
+                let session = FileServerSession(connection: connection, root: root, clock: { [unowned stack] in stack.now }) { [unowned self] line, status in
                     self.answered[status, default: 0] += 1
                     self.log(line)
                 }
                 let id = ObjectIdentifier(session)
+                let full = sessions.count >= limits.sessions
                 sessions[id] = session
                 session.onEnd = { [unowned self] in self.sessions[id] = nil }
-                session.start()
+                if full {
+                    session.refuse(503, "the server has \(limits.sessions) sessions open already; try again later")
+                } else {
+                    session.start()
+                }
+                scheduleSweep()
             }
         }
     }
 
+    public var sessionCount: Int { sessions.count }
+
+    /// Once a second while sessions are open: the ones past a deadline are ended.
+    private func scheduleSweep() {
+        guard let timers, sweep == nil, !sessions.isEmpty else { return }
+        sweep = timers.schedule(at: stack.now + .seconds(1)) { [weak self] in
+            guard let self else { return }
+            self.sweep = nil
+            let now = self.stack.now
+            for session in self.sessions.values {
+                if session.isReadingHead && now.since(session.startedAt) >= self.limits.headTimeout {
+                    self.timedOut += 1
+                    session.refuse(408, "no request head within \(self.limits.headTimeout)")
+                } else if now.since(session.lastActivity) >= self.limits.idleTimeout {
+                    self.timedOut += 1
+                    self.log("\(session.requestLine.isEmpty ? "(no request)" : session.requestLine): closed after \(self.limits.idleTimeout) without a byte")
+                    session.abort()
+                }
+            }
+            self.scheduleSweep()
+        }
+    }
+
     public func close() {
+        timers?.cancel(sweep)
+        sweep = nil
         listener.close()
         for session in sessions.values { session.abort() }
         sessions.removeAll()
@@ -69,19 +114,34 @@ final class FileServerSession {
         case done
     }
     private var phase = Phase.readingHead
-    private var requestLine = ""
+    private(set) var requestLine = ""
+    /// When the connection was accepted, and when a byte last moved either way.
+    let startedAt: Instant
+    private(set) var lastActivity: Instant
+    var isReadingHead: Bool { if case .readingHead = phase { true } else { false } }
     /// The request's method: an answer to HEAD carries no body, errors included.
     private var method = ""
 
-    init(connection: TCPConnection, root: String, report: @escaping (String, Int) -> Void) {
+    private let clock: () -> Instant
+
+    init(connection: TCPConnection, root: String, clock: @escaping () -> Instant, report: @escaping (String, Int) -> Void) {
         self.connection = connection
         self.root = root
         self.report = report
+        self.clock = clock
+        startedAt = clock()
+        lastActivity = startedAt
     }
 
     func start() {
         connection.onEvent = { [unowned self] event in self.handle(event) }
         drain()
+    }
+
+    /// Answers `status` without reading a request (a full server, a late head) and closes.
+    func refuse(_ status: Int, _ message: String) {
+        connection.onEvent = { [unowned self] event in self.handle(event) }
+        fail(status, message)
     }
 
     func abort() {
@@ -110,6 +170,7 @@ final class FileServerSession {
                 return
             }
             let count = buffer.withUnsafeMutableBytes { connection.receive(into: $0) }
+            if count > 0 { lastActivity = clock() }
             if count == 0 {
                 if connection.isEndOfStream, case .readingHead = phase { connection.close() }
                 if connection.isEndOfStream, case let .receiving(_, _, _, _, remaining) = phase {
@@ -321,6 +382,7 @@ final class FileServerSession {
         while true {
             if pendingOffset < pending.count {
                 let sent = pending.withUnsafeBytes { connection.send(UnsafeRawBufferPointer(rebasing: $0[pendingOffset...])) }
+                if sent > 0 { lastActivity = clock() }
                 pendingOffset += sent
                 if pendingOffset < pending.count { return }
             }

@@ -28,7 +28,7 @@ enum ServeCommand: NodeCommand {
         }
         let server: FileServer
         do {
-            server = try FileServer(stack: context.stack, port: port, root: disk) { line in context.print(line) }
+            server = try FileServer(stack: context.stack, port: port, root: disk, timers: context.timers) { line in context.print(line) }
         } catch {
             context.printError("serve: port \(port): \(error)")
             context.exit(1)

@@ -130,7 +130,9 @@ public final class NodeRuntime {
             let disk = runDirectory.diskPath(node: spec.name)
             try FileManager.default.createDirectory(atPath: disk, withIntermediateDirectories: true)
             if let port = spec.serve {
-                fileServer = try FileServer(stack: stack, port: port, root: disk) { [logger] line in logger.info("http: \(line)") }
+                fileServer = try FileServer(stack: stack, port: port, root: disk, limits: spec.serveLimits, timers: appTimers) { [logger] line in
+                    logger.info("http: \(line)")
+                }
                 logger.info("file server on port \(port), serving \(disk)")
             }
             if spec.echo {
