@@ -103,3 +103,62 @@ struct FileServerDeadlines {
         #expect(fourth.text.hasPrefix("HTTP/1.1 200 "), "\(fourth.text)")
     }
 }
+
+/// The fetch client's deadlines, against a server that accepts and then says nothing, and one
+/// that stops in the middle of a body.
+@Suite("fetch deadlines in simulation", .serialized)
+struct FetchDeadlines {
+    /// Runs `fetch ARGUMENTS` on the client; returns its error lines and exit status.
+    static func fetch(_ arguments: [String], server respond: @escaping (TCPConnection) -> Void) throws -> (String, Int32?, Instant) {
+        let net = SimulatedNetwork(seed: 29)
+        let server = net.addHost("server"), client = net.addHost("client")
+        net.link(client, IPv4Interface("10.0.0.2/24")!, server, IPv4Interface("10.0.0.1/24")!,
+                 aToB: Impairments(delay: .milliseconds(1)), bToA: Impairments(delay: .milliseconds(1)))
+        let listener = try server.listen(port: 80)
+        var accepted: [TCPConnection] = []
+        listener.onAcceptable = {
+            while let connection = listener.accept() {
+                accepted.append(connection)
+                respond(connection)
+            }
+        }
+        let disk = FileManager.default.temporaryDirectory.appendingPathComponent("nicbed-fetch-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: disk, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: disk) }
+        var errors = "", status: Int32?
+        let context = CommandContext(stack: client, timers: net.timers, ports: client.interfaces.map(\.port), disk: disk,
+                                     capturePath: { _ in "" }) { output in
+            switch output {
+            case let .error(line): errors += line + "\n"
+            case let .exit(code): status = code
+            case .output: break
+            }
+        }
+        NodeCommands.run(["fetch"] + arguments + ["10.0.0.1", "/file.bin", "/file.bin"], in: context)
+        net.run(for: .seconds(120), stopWhen: { status != nil })
+        return (errors, status, net.now)
+    }
+
+    @Test func aServerThatSendsNoResponseHeadIsGivenUpOnAtTheHeadTimeout() throws {
+        let (errors, status, at) = try Self.fetch(["--head-timeout", "2"]) { _ in }
+        #expect(status == 1)
+        #expect(errors.contains("no response head from 10.0.0.1:80 within 2.0 seconds of the request"), "\(errors)")
+        #expect(at < .zero + .seconds(3))
+    }
+
+    @Test func aServerThatStopsMidBodyIsGivenUpOnAtTheIdleTimeout() throws {
+        let (errors, status, at) = try Self.fetch(["--idle-timeout", "3"]) { connection in
+            // A head announcing 1,000,000 bytes, 1,000 of them, then silence (the connection stays open).
+            let head = "HTTP/1.1 200 OK\r\nContent-Length: 1000000\r\nConnection: close\r\n\r\n"
+            _ = connection.send(Array(head.utf8) + [UInt8](repeating: 7, count: 1000))
+        }
+        #expect(status == 1)
+        #expect(errors.contains("no byte from 10.0.0.1:80 for 3.0 seconds after 1000 bytes"), "\(errors)")
+        #expect(at < .zero + .seconds(4))
+    }
+
+    @Test func badTimeoutsAreRefused() throws {
+        let (errors, status, _) = try Self.fetch(["--head-timeout", "0"]) { _ in }
+        #expect(status == 2 && errors.contains("--head-timeout needs seconds from 0.1 to 3600"), "\(errors)")
+    }
+}

@@ -9,10 +9,13 @@ import Glibc
 /// host's file server over nicbed's TCP into this host's disk (what `nicbed cp NODE:/a NODE:/b`
 /// runs on the destination). With `--resume` it asks only for what the local file lacks
 /// (`Range: bytes=N-`). Progress once a second; the last line gives size, time and goodput.
-/// A path that goes silent is noticed by TCP keep-alive within seconds, not minutes.
+/// A path that goes silent is noticed by TCP keep-alive within seconds, not minutes; a server
+/// that is there but silent, by two deadlines: its response head must come within
+/// `--head-timeout` (10 s) of the request, and no stretch of the body may pass `--idle-timeout`
+/// (60 s) without a byte.
 enum FetchCommand: NodeCommand {
     static let name = "fetch"
-    static let usage = "fetch [--resume] [-p PORT] ADDRESS REMOTE_PATH LOCAL_PATH"
+    static let usage = "fetch [--resume] [-p PORT] [--head-timeout SECONDS] [--idle-timeout SECONDS] ADDRESS REMOTE_PATH LOCAL_PATH"
 
     struct Options {
         var resume = false
@@ -20,6 +23,8 @@ enum FetchCommand: NodeCommand {
         var address: IPv4Address?
         var remote: String?
         var local: String?
+        var headTimeout: Duration = .seconds(10)
+        var idleTimeout: Duration = .seconds(60)
     }
 
     static func parse(_ arguments: [String]) -> Result<Options, UsageError> {
@@ -35,6 +40,13 @@ enum FetchCommand: NodeCommand {
                     return .failure(UsageError("--port needs a port from 1 to 65535"))
                 }
                 options.port = port
+            case "--head-timeout", "--idle-timeout":
+                index += 1
+                guard index < arguments.count, let seconds = Double(arguments[index]), seconds >= 0.1, seconds <= 3600 else {
+                    return .failure(UsageError("\(argument) needs seconds from 0.1 to 3600"))
+                }
+                let duration = Duration.nanoseconds(Int64(seconds * 1e9))
+                if argument == "--head-timeout" { options.headTimeout = duration } else { options.idleTimeout = duration }
             case let text where text.hasPrefix("-"):
                 return .failure(UsageError("unknown option '\(text)'"))
             case let text where options.address == nil:
@@ -73,7 +85,8 @@ enum FetchCommand: NodeCommand {
             return
         }
         let download = FileDownload(context: context, address: options.address!, port: options.port,
-                                    remote: options.remote!, destination: destination, resume: options.resume)
+                                    remote: options.remote!, destination: destination, resume: options.resume,
+                                    headTimeout: options.headTimeout, idleTimeout: options.idleTimeout)
         download.start()
     }
 }
@@ -98,9 +111,20 @@ final class FileDownload {
     private var startedAt: Instant
     private var lastReport: Instant
     private var finished = false
+    private let headTimeout: Duration
+    private let idleTimeout: Duration
+    /// When the request went out, and when the last byte of the answer came.
+    private var requestedAt: Instant
+    private var lastByteAt: Instant
+    private var watchdog: AppTimers.Token?
 
-    init(context: CommandContext, address: IPv4Address, port: UInt16, remote: String, destination: String, resume: Bool) {
+    init(context: CommandContext, address: IPv4Address, port: UInt16, remote: String, destination: String, resume: Bool,
+         headTimeout: Duration = .seconds(10), idleTimeout: Duration = .seconds(60)) {
         self.context = context
+        self.headTimeout = headTimeout
+        self.idleTimeout = idleTimeout
+        requestedAt = context.stack.now
+        lastByteAt = requestedAt
         self.address = address
         self.port = port
         self.remote = remote
@@ -138,7 +162,27 @@ final class FileDownload {
         var head = request
         head.fields.set("Host", "\(address):\(port)")
         _ = head.serialized().withUnsafeBytes { connection.send($0) }
+        requestedAt = context.stack.now
+        lastByteAt = requestedAt
         context.print("fetching http://\(address):\(port)\(remote)" + (offset > 0 ? " from byte \(offset)" : ""))
+        watch()
+    }
+
+    /// Ten times a second until done: a server that is there but says nothing is given up on.
+    private func watch() {
+        watchdog = context.timers.schedule(at: context.stack.now + .milliseconds(100)) { [weak self] in
+            guard let self, !self.finished else { return }
+            let now = self.context.stack.now
+            if self.head == nil && now.since(self.requestedAt) >= self.headTimeout {
+                self.fail("no response head from \(self.address):\(self.port) within \(self.headTimeout) of the request (the server took the connection and said nothing)", code: 1)
+                return
+            }
+            if self.head != nil && now.since(self.lastByteAt) >= self.idleTimeout {
+                self.fail("no byte from \(self.address):\(self.port) for \(self.idleTimeout) after \(self.offset + self.received) bytes; `nicbed cp --resume` (or `fetch --resume`) continues from there", code: 1)
+                return
+            }
+            self.watch()
+        }
     }
 
     private func handle(_ event: TCPEvent) {
@@ -154,6 +198,7 @@ final class FileDownload {
         while true {
             let count = buffer.withUnsafeMutableBytes { connection.receive(into: $0) }
             if count == 0 { break }
+            lastByteAt = context.stack.now
             var start = 0
             if head == nil {
                 do {
@@ -292,6 +337,8 @@ final class FileDownload {
     }
 
     private func closeFile() {
+        context.timers.cancel(watchdog)
+        watchdog = nil
         if file >= 0 { Glibc.close(file) }
         file = -1
         connection?.onEvent = nil
