@@ -99,4 +99,27 @@ struct NICPortTests {
         #expect(le32(second + 8) == 64)
         #expect(bytes.count == second + 16 + 64)
     }
+
+    /// Where the capture sits, as tcpdump sits on Linux: what this end sends is recorded before
+    /// its egress impairments (a frame the link then loses is still in the capture), what
+    /// arrives after its ingress ones (a frame lost on the way in never reaches it).
+    @Test func captureRecordsBeforeEgressImpairmentsAndAfterIngressOnes() throws {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("nicport-\(UUID().uuidString).pcap").path
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let port = NICPort(name: "h1:eth0", linkID: 3, peer: peer)
+        port.capture = try PcapWriter(path: path)
+        var sent = 0
+        port.send = { _ in sent += 1; return true }
+        port.egress = Impairments(loss: 1.0)
+        port.ingress = Impairments(loss: 1.0)
+        var delivered = 0
+        port.deliver = { _ in delivered += 1 }
+        for _ in 0..<3 { port.transmit(frame: frame(length: 100)) }
+        for _ in 0..<2 { datagram(vni: 3, frame: frame(length: 64)).withUnsafeBytes { port.receive(datagram: $0, from: peer) } }
+        port.capture?.close()
+        #expect(sent == 0 && delivered == 0, "everything was lost both ways")
+        let bytes = try [UInt8](Data(contentsOf: URL(fileURLWithPath: path)))
+        // The three frames sent, 100 bytes each, and nothing received.
+        #expect(bytes.count == 24 + 3 * (16 + 100))
+    }
 }
