@@ -14,6 +14,8 @@ public enum SocketError: Error, Equatable, CustomStringConvertible {
     case noRoute(IPv4Address)
     case noEphemeralPort
     case addressNotLocal(IPv4Address)
+    /// The node holds its cap of connections (`TCPConfiguration.maximumConnections`).
+    case tooManyConnections(Int)
 
     public var description: String {
         switch self {
@@ -21,15 +23,18 @@ public enum SocketError: Error, Equatable, CustomStringConvertible {
         case let .noRoute(address): return "no route to \(address)"
         case .noEphemeralPort: return "no free local port"
         case let .addressNotLocal(address): return "\(address) is not an address of this host"
+        case let .tooManyConnections(cap): return "this node holds its cap of \(cap) connections"
         }
     }
 }
 
 extension NetworkStack {
     /// Listens for connections on `port` (RFC 9293 passive OPEN).
-    public func listen(port: UInt16, backlog: Int = 128) throws(SocketError) -> TCPListener {
+    /// `maximumConnections` caps the connections alive from it at once (nil: only the node's
+    /// `TCPConfiguration.maximumConnections`).
+    public func listen(port: UInt16, backlog: Int = 128, maximumConnections: Int? = nil) throws(SocketError) -> TCPListener {
         guard tcpListeners[port] == nil else { throw .portInUse(port) }
-        let listener = TCPListener(port: port, backlog: backlog)
+        let listener = TCPListener(port: port, backlog: backlog, maximumConnections: maximumConnections)
         listener.stack = self
         tcpListeners[port] = listener
         return listener
@@ -43,6 +48,10 @@ extension NetworkStack {
     /// `configuration` replaces the stack's settings for this connection (socket options).
     public func connect(to address: IPv4Address, port: UInt16, localPort: UInt16? = nil,
                         configuration: TCPConfiguration? = nil) throws(SocketError) -> TCPConnection {
+        guard tcpConnections.count < tcpConfiguration.maximumConnections else {
+            tcpCounters.connectionCapRefusals += 1
+            throw .tooManyConnections(tcpConfiguration.maximumConnections)
+        }
         guard let route = routing.route(to: address) else { throw .noRoute(address) }
         let interface = interfaces[route.interface]
         let source = interface.address.address
@@ -181,6 +190,12 @@ extension NetworkStack {
             return
         }
         guard flags.contains(.syn) else { return }
+        // Over a cap, a connection is refused outright (a RST, as to a closed port), before
+        // any state is kept; counted apart from the queue drops.
+        guard !isOverConnectionCap(listener) else {
+            replyWithReset(to: segment, tuple: tuple, payloadLength: payload.count)
+            return
+        }
         guard !listener.isAcceptQueueFull else {
             listener.noteDroppedSYN()
             tcpCounters.listenOverflows += 1
@@ -217,6 +232,13 @@ extension NetworkStack {
         sendTCP(reply, payloadLength: 0, from: tuple.localAddress, to: tuple.remoteAddress) { _ in }
     }
 
+    /// Whether a new connection to `listener` would pass its cap or the node's; counts it if so.
+    func isOverConnectionCap(_ listener: TCPListener) -> Bool {
+        guard listener.isAtConnectionCap || tcpConnections.count >= tcpConfiguration.maximumConnections else { return false }
+        tcpCounters.connectionCapRefusals += 1
+        return true
+    }
+
     /// A port whose queue had stopped has drained: connections it held back send again.
     func resumeHeldBackConnections() {
         for connection in tcpConnections.values where connection.heldBackByDevice {
@@ -247,6 +269,9 @@ public struct TCPStackCounters: Sendable, Equatable, Codable {
     public var listenOverflows = 0
     /// SYNs dropped because the half-open queue was full and cookies are off.
     public var synQueueDrops = 0
+    /// Connections refused (with a RST, or `tooManyConnections` to `connect`) because the
+    /// node or the listener held its cap.
+    public var connectionCapRefusals = 0
     /// SYN cookies sent, ACKs that carried a valid one (connections made from it), and ACKs
     /// that did not while cookies were out (Linux's SyncookiesSent, SyncookiesRecv, SyncookiesFailed).
     public var synCookiesSent = 0

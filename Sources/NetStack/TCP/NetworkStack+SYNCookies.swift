@@ -43,6 +43,8 @@ extension NetworkStack {
             tcpCounters.synCookiesFailed += 1
             return .notACookie
         }
+        // Over a cap it is refused as its SYN would have been.
+        if isOverConnectionCap(listener) { return .notACookie }
         // The handshake is done as far as the peer knows; with no room to queue it, drop the
         // ACK: the peer's retransmission (or its first data) brings the cookie again.
         guard !listener.isAcceptQueueFull, let route = routing.route(to: tuple.remoteAddress) else {

@@ -31,6 +31,9 @@ public struct TCPConfiguration: Sendable {
     public var congestionControl: CongestionAlgorithm = .newReno
     /// Separate out-of-order ranges held per connection before further ones are dropped.
     public var maximumOutOfOrderRanges = 64
+    /// Connections the node holds at once (every state, TIME-WAIT included); a SYN beyond is
+    /// answered with a RST and `connect` refuses. The ephemeral range's size by default.
+    public var maximumConnections = 16_384
     /// SYN cookies when a listener's queue of half-open connections is full (RFC 4987;
     /// Linux's tcp_syncookies=1). Off, a SYN beyond the queue is dropped.
     public var synCookies = true

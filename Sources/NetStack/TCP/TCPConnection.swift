@@ -123,6 +123,9 @@ public final class TCPConnection {
     /// Space opened during this segment; `.writable` is told once the segment is processed.
     var writablePending = false
     weak var listener: TCPListener?
+    /// The listener this connection came from, for as long as it lives: its connection cap
+    /// counts it until it is closed.
+    weak var origin: TCPListener?
     /// The driver of the NIC this connection sends through: write() stores data with it.
     let driver: NICDriver
 
@@ -416,6 +419,8 @@ public final class TCPConnection {
     func notifyClosed(_ reason: TCPError?) {
         guard !closeNotified else { return }
         closeNotified = true
+        origin?.liveConnections -= 1
+        origin = nil
         onEvent?(.closed(reason))
     }
 

@@ -7,6 +7,10 @@ import Wire
 public final class TCPListener {
     public let port: UInt16
     public let backlog: Int
+    /// Connections from this listener alive at once (half-open, waiting, accepted and not yet
+    /// closed); a SYN beyond is refused with a RST. Nil: no cap but the node's.
+    public let maximumConnections: Int?
+    public internal(set) var liveConnections = 0
     /// Called when `accept()` has a connection to return.
     public var onAcceptable: (() -> Void)?
     public private(set) var droppedSYNs = 0
@@ -15,10 +19,13 @@ public final class TCPListener {
     var ready: [TCPConnection] = []
     weak var stack: NetworkStack?
 
-    init(port: UInt16, backlog: Int) {
+    init(port: UInt16, backlog: Int, maximumConnections: Int?) {
         self.port = port
         self.backlog = max(1, backlog)
+        self.maximumConnections = maximumConnections
     }
+
+    var isAtConnectionCap: Bool { maximumConnections.map { liveConnections >= $0 } ?? false }
 
     /// The next established connection, if any.
     public func accept() -> TCPConnection? {
@@ -38,6 +45,8 @@ public final class TCPListener {
     func adopt(_ connection: TCPConnection) {
         halfOpen[ObjectIdentifier(connection)] = connection
         connection.listener = self
+        connection.origin = self
+        liveConnections += 1
     }
 
     func connectionEstablished(_ connection: TCPConnection) {

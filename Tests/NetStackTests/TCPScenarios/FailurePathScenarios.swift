@@ -108,6 +108,47 @@ struct FailurePathScenarios {
         script.expect([.rst, .ack], seq: script.relativeLocal(0), ack: 101, options: nil)
     }
 
+    @Test func aListenerAtItsConnectionCapRefusesWithAResetUntilOneCloses() throws {
+        let script = SegmentScript()
+        let listener = try script.stack.listen(port: 8080, maximumConnections: 1)
+        script.inject(.syn, seq: 0, options: [.mss(1000)])
+        script.expect([.syn, .ack], seq: 0, ack: 1, options: [.mss(1460)])
+        script.inject(.ack, seq: 1, ack: 1)
+        guard let first = listener.accept() else {
+            Issue.record("no first connection")
+            return
+        }
+        #expect(listener.liveConnections == 1)
+        script.peerPort = 40_001
+        script.inject(.syn, seq: 0, options: [.mss(1000)])
+        script.expect([.rst, .ack], seq: script.relativeLocal(0), ack: 1, options: nil)
+        #expect(script.stack.tcpCounters.connectionCapRefusals == 1)
+        // The first one goes: there is room again.
+        script.peerPort = 40_000
+        first.abort()
+        script.expect(.rst, seq: 1)
+        #expect(listener.liveConnections == 0)
+        script.peerPort = 40_002
+        script.inject(.syn, seq: 0, options: [.mss(1000)], after: .milliseconds(10))
+        script.expect([.syn, .ack], seq: 0, ack: 1, options: [.mss(1460)])
+        #expect(listener.liveConnections == 1)
+        script.inject(.rst, seq: 1)
+    }
+
+    @Test func aNodeAtItsConnectionCapRefusesSYNsAndConnects() throws {
+        let script = SegmentScript { $0.maximumConnections = 1 }
+        guard let connection = script.acceptConnection() else { return }
+        script.peerPort = 40_001
+        script.inject(.syn, seq: 0, options: [.mss(1000)])
+        script.expect([.rst, .ack], seq: script.relativeLocal(0), ack: 1, options: nil)
+        #expect(throws: SocketError.tooManyConnections(1)) { try script.stack.connect(to: SegmentScript.peerAddress, port: 80) }
+        #expect(SocketError.tooManyConnections(1).description == "this node holds its cap of 1 connections")
+        #expect(script.stack.tcpCounters.connectionCapRefusals == 2)
+        script.peerPort = 40_000
+        connection.abort()
+        script.expect(.rst, seq: 1)
+    }
+
     @Test func socketCallsThatMustRefuseSayWhy() throws {
         let script = SegmentScript()
         guard script.listen() != nil else { return }
@@ -129,6 +170,8 @@ struct FailurePathScenarios {
 struct EphemeralPortExhaustion {
     @Test func theLastConnectFindsNoPortAndSaysSo() throws {
         let stack = NetworkStack(hostname: "busy")
+        // Above the node's own cap, which is the range's size: the range runs out first.
+        stack.tcpConfiguration.maximumConnections = 40_000
         let port = NICPort(name: "busy:eth0", linkID: 1, peer: UnderlayAddress(ipv4: 0x7f00_0001, port: 9), driver: NICDriver())
         port.send = { _ in true }
         stack.addInterface(name: "eth0", mac: MACAddress(2, 0, 0, 0, 0, 1), address: IPv4Interface("10.0.0.1/24")!, port: port)
