@@ -18,11 +18,11 @@ struct FileServerDeadlines {
         let root: String
         let fileServer: FileServer
 
-        init(limits: FileServerLimits) throws {
+        init(limits: FileServerLimits, serverToClient: Impairments = Impairments(delay: .milliseconds(1))) throws {
             server = net.addHost("server")
             client = net.addHost("client")
             net.link(client, IPv4Interface("10.0.0.2/24")!, server, IPv4Interface("10.0.0.1/24")!,
-                     aToB: Impairments(delay: .milliseconds(1)), bToA: Impairments(delay: .milliseconds(1)))
+                     aToB: Impairments(delay: .milliseconds(1)), bToA: serverToClient)
             root = FileManager.default.temporaryDirectory.appendingPathComponent("nicbed-deadlines-\(UUID().uuidString)").path
             try FileManager.default.createDirectory(atPath: root, withIntermediateDirectories: true)
             FileManager.default.createFile(atPath: "\(root)/big.bin", contents: Data(count: 8 << 20))
@@ -85,6 +85,19 @@ struct FileServerDeadlines {
         #expect(stalled.closedAt != nil, "the stalled session was not closed")
         #expect(stalled.connection.error == .reset)
         #expect(world.fileServer.timedOut == 1 && world.fileServer.sessionCount == 0)
+    }
+
+    @Test func aSlowReaderIsNotIdleWhileTheLastOfItsFileDrains() throws {
+        // 256 kB at 200 kbit/s take about 10 s, far past a 2-second idle timeout; the whole
+        // file is queued (in the send buffer) long before the end, but every ACK is progress.
+        let world = try World(limits: FileServerLimits(idleTimeout: .seconds(2)),
+                              serverToClient: Impairments(delay: .milliseconds(1), rate: 200_000))
+        FileManager.default.createFile(atPath: "\(world.root)/medium.bin", contents: Data(count: 256 << 10))
+        let reader = try World.Client(world, request: "GET /medium.bin HTTP/1.1\r\nHost: s\r\n\r\n")
+        world.net.run(for: .seconds(30), stopWhen: { reader.closedAt != nil })
+        #expect(reader.connection.error == nil, "\(String(describing: reader.connection.error))")
+        #expect(reader.answer.count > 256 << 10 && reader.text.hasPrefix("HTTP/1.1 200 "))
+        #expect(world.fileServer.timedOut == 0)
     }
 
     @Test func oneSessionBeyondTheCapHears503() throws {

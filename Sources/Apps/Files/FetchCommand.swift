@@ -174,7 +174,11 @@ final class FileDownload {
             guard let self, !self.finished else { return }
             let now = self.context.stack.now
             if self.head == nil && now.since(self.requestedAt) >= self.headTimeout {
-                self.fail("no response head from \(self.address):\(self.port) within \(self.headTimeout) of the request (the server took the connection and said nothing)", code: 1)
+                if self.connection?.state == .synSent {
+                    self.fail("no connection to \(self.address):\(self.port) within \(self.headTimeout) (nothing answered the SYNs)", code: 1)
+                } else {
+                    self.fail("no response head from \(self.address):\(self.port) within \(self.headTimeout) of the request (the server took the connection and said nothing)", code: 1)
+                }
                 return
             }
             if self.head != nil && now.since(self.lastByteAt) >= self.idleTimeout {

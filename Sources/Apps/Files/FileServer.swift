@@ -67,9 +67,13 @@ public final class FileServer {
             self.sweep = nil
             let now = self.stack.now
             for session in self.sessions.values {
-                if session.isReadingHead && now.since(session.startedAt) >= self.limits.headTimeout {
-                    self.timedOut += 1
-                    session.refuse(408, "no request head within \(self.limits.headTimeout)")
+                session.noteAcknowledgedProgress()
+                if session.isReadingHead {
+                    // The head's deadline governs until the request has come.
+                    if now.since(session.startedAt) >= self.limits.headTimeout {
+                        self.timedOut += 1
+                        session.refuse(408, "no request head within \(self.limits.headTimeout)")
+                    }
                 } else if now.since(session.lastActivity) >= self.limits.idleTimeout {
                     self.timedOut += 1
                     self.log("\(session.requestLine.isEmpty ? "(no request)" : session.requestLine): closed after \(self.limits.idleTimeout) without a byte")
@@ -119,6 +123,17 @@ final class FileServerSession {
     let startedAt: Instant
     private(set) var lastActivity: Instant
     var isReadingHead: Bool { if case .readingHead = phase { true } else { false } }
+    /// Bytes the client had not acknowledged at the last look: a slow reader draining the
+    /// send buffer after the whole file was queued is not idle.
+    private var lastUnacknowledged = 0
+
+    func noteAcknowledgedProgress() {
+        let unacknowledged = connection.unacknowledgedBytes
+        if unacknowledged != lastUnacknowledged {
+            lastUnacknowledged = unacknowledged
+            lastActivity = clock()
+        }
+    }
     /// The request's method: an answer to HEAD carries no body, errors included.
     private var method = ""
 

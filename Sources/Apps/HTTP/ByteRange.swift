@@ -5,9 +5,10 @@ public struct ByteRange: Sendable, Hashable {
     public let first: Int64
     public let last: Int64
 
-    /// nil unless 0 <= first <= last.
+    /// nil unless 0 <= first <= last < Int64.max (so that `count` fits: a peer's
+    /// `Content-Range: bytes 0-9223372036854775807/*` would otherwise trap on it).
     public init?(first: Int64, last: Int64) {
-        guard first >= 0, first <= last else { return nil }
+        guard first >= 0, first <= last, last < Int64.max else { return nil }
         self.first = first
         self.last = last
     }

@@ -53,7 +53,11 @@ extension NetworkStack {
         }
         let interface = interfaces[route.interface]
         let connection = makeConnection(tuple, interface: interface, iss: SequenceNumber(segment.acknowledgmentNumber &- 1))
-        let echoed: (windowScale: UInt8?, sack: Bool) = segment.options.timestamps.map { SYNCookies.options(fromEcho: $0.echoReply) } ?? (nil, false)
+        // Options come back only in an echo of a timestamp our SYN-ACK carried (never zero there).
+        var echoed: (windowScale: UInt8?, sack: Bool) = (nil, false)
+        if tcpConfiguration.timestamps, let timestamps = segment.options.timestamps, timestamps.echoReply != 0 {
+            echoed = SYNCookies.options(fromEcho: timestamps.echoReply)
+        }
         let mss = tcpConfiguration.maximumSegmentSize ?? (interface.mtu - 40)
         let capacity = TCPConnection.receiveCapacity(configuration: tcpConfiguration, driver: interface.port.driver, mss: mss)
         connection.acceptFromCookie(segment, peerMSS: peerMSS, windowScale: echoed.windowScale, sack: echoed.sack,

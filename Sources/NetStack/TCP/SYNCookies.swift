@@ -82,7 +82,8 @@ struct SYNCookies {
     /// Our timestamp value for the cookie's SYN-ACK: `now` with the options in its low bits,
     /// never ahead of `now` (the peer's PAWS check would otherwise drop our next segments).
     static func timestamp(_ now: UInt32, peerWindowScale: UInt8?, sack: Bool) -> UInt32 {
-        let options = UInt32(min(peerWindowScale ?? 0xf, 0xf)) | (sack ? 0x10 : 0)
+        // A shift above 14 is taken as 14 (RFC 7323 §2.3), as the connection will: 15 means none.
+        let options = UInt32(peerWindowScale.map { min($0, 14) } ?? 0xf) | (sack ? 0x10 : 0)
         var value = now & ~timestampOptionMask | options
         if Int32(bitPattern: value &- now) > 0 { value &-= timestampOptionMask + 1 }
         return value

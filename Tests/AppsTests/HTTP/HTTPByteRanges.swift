@@ -122,4 +122,11 @@ struct HTTPByteRanges {
         #expect(String(decoding: response.serialized(), as: UTF8.self)
             == "HTTP/1.1 206 Partial Content\r\nContent-Range: bytes 100-999/1000\r\nContent-Length: 900\r\nConnection: keep-alive\r\n\r\n")
     }
+
+    @Test("a Content-Range whose last byte is Int64.max is refused: its count would not fit")
+    func contentRangeAtTheTopOfInt64() {
+        #expect(ByteRange.ContentRange("bytes 0-9223372036854775807/*") == nil)
+        #expect(ByteRange(first: 0, last: Int64.max) == nil)
+        #expect(ByteRange(first: 0, last: Int64.max - 1)?.count == Int64.max)
+    }
 }

@@ -53,6 +53,15 @@ struct SYNCookieScenarios {
         script.expect([.ack, .psh], seq: 1289, ack: 1, win: nil, options: [timestamp], length: 1288)
     }
 
+    @Test func aWindowScaleAbove14IsTakenAs14ThroughTheCookie() {
+        guard let (script, listener, firstISS) = Self.fullQueue() else { return }
+        script.inject(.syn, seq: 0, options: [.mss(1460), .timestamp(value: 100, echo: 0), .windowScale(15)])
+        script.expect([.syn, .ack], seq: 0, ack: 1, win: 65_535, options: [.mss(1460), .timestamp(echo: 100), .windowScale(5)])
+        Self.completeTheFirstHandshake(script, listener, firstISS: firstISS)
+        script.inject(.ack, seq: 1, ack: 1, options: [.timestamp(101)])
+        #expect(listener.accept()?.sendShift == 14)
+    }
+
     @Test func withoutTimestampsTheCookieCarriesOnlyTheMSS() {
         guard let (script, listener, firstISS) = Self.fullQueue() else { return }
         script.inject(.syn, seq: 0, options: [.mss(1460), .sackPermitted, .windowScale(7)])
