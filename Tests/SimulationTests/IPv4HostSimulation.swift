@@ -155,6 +155,31 @@ struct IPv4HostSimulation {
         #expect(path.r1.counters.icmpErrorsRateLimited >= 1 && path.r1.counters.icmpErrorsSent == 0)
     }
 
+    @Test("an outage looks like a black hole for a while: full-size segments come back after the retry time")
+    func outageIsNotAPermanentBlackHole() throws {
+        // 50 MB at 20 Mbit/s: 20 s, long enough for the 10-second retry to come mid-transfer.
+        let path = Path(mtus: (1500, 1500, 1500), impairments: Impairments(delay: .milliseconds(1), rate: 20_000_000))
+        let listener = try path.h2.listen(port: 80)
+        var server: BulkEndpoint?
+        listener.onAcceptable = {
+            if let connection = listener.accept() { server = BulkEndpoint(connection: connection, sendCount: 0, sendSeed: 2, receiveSeed: 1) }
+        }
+        let client = BulkEndpoint(connection: try path.h1.connect(to: Path.h2Address, port: 80), sendCount: 50_000_000, sendSeed: 1, receiveSeed: 2)
+        path.net.run(for: .seconds(1))
+        // The link between the routers goes down for 3 s: timeouts in a row, as a black hole gives.
+        path.r1.interfaces[1].port.isLinkUp = false
+        path.net.run(for: .seconds(3))
+        path.r1.interfaces[1].port.isLinkUp = true
+        path.net.run(for: .seconds(120), stopWhen: { server?.peerFinished == true })
+        #expect(server?.received == 50_000_000 && server?.mismatchAt == nil)
+        let counters = client.connection.counters
+        #expect(counters.blackHoleDetections == 1 && counters.blackHoleRetries == 1, "\(counters)")
+        // Back at full size, and the next suspicion would wait the shortest time again.
+        #expect(client.connection.sendMSS == 1448)
+        #expect(client.connection.blackHole.interval == .zero)
+        path.net.run(for: .seconds(10), stopWhen: { client.isClosed && server?.isClosed == true })
+    }
+
     @Test("black-hole detection leaves a lossy path's segment size alone unless timeouts repeat")
     func noBlackHoleOnLoss() throws {
         let path = Path(mtus: (1500, 1500, 1500), impairments: Impairments(delay: .milliseconds(1), loss: 0.02))

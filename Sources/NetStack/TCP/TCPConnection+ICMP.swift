@@ -83,7 +83,8 @@ extension TCPConnection {
     /// Timeouts in a row are also what an outage looks like, so the smaller size is not kept
     /// for good: after `blackHoleRetryInterval` full-size segments are tried again (RFC 8899's
     /// raise timer). A real black hole is found again by the same three timeouts, and the next
-    /// try waits twice as long, up to 10 minutes (RFC 8899's PMTU_RAISE_TIMER).
+    /// try waits twice as long, up to 10 minutes (RFC 8899's PMTU_RAISE_TIMER); data
+    /// acknowledged at full size again resets the wait.
     func detectBlackHole() {
         let base = Self.basePathMTU - 40 - (timestampsEnabled ? 12 : 0)
         // Only a segment larger than the base can be what the path refuses.

@@ -308,6 +308,9 @@ extension TCPConnection {
         sndUna = ack
         if sndNxt < sndUna { sndNxt = sndUna }
         retransmitCount = 0
+        // Full-size segments are through again after a suspected black hole: it was an outage
+        // (or the hole is gone), and the next suspicion starts from the shortest wait.
+        if blackHole.interval != .zero && blackHole.retryAt == nil && dataAcked > 0 { blackHole.interval = .zero }
         // RTT: from the echoed timestamp (RFC 7323 §4.1), else from the timed segment (Karn).
         if timestampsEnabled, let ts = segment.options.timestamps, ts.echoReply != 0 {
             let elapsed = timestampNow &- ts.echoReply
