@@ -182,6 +182,12 @@ public final class NetworkStack {
             counters.droppedNotOurAddress += 1
             return
         }
+        // RFC 1122 §3.2.1.3, as on the linear path (a directed broadcast source is checked
+        // there; here only what costs no table walk).
+        guard !ipHeader.source.isMulticast, ipHeader.source != .broadcast else {
+            counters.droppedMartian += 1
+            return
+        }
         let tcpStart = ipStart + view.headerLength
         let segmentEnd = ipStart + view.totalLength
         if ipHeader.protocolNumber == IPProtocol.udp {

@@ -1,5 +1,5 @@
 import Apps
-import NetStack
+@testable import NetStack
 import Simulation
 import SmartNIC
 import Testing
@@ -88,5 +88,20 @@ struct UDPAppsSimulation {
         #expect(Double(statistics.duplicates) > 0.03 * expected && Double(statistics.duplicates) < 0.07 * expected, "\(statistics.summary)")
         #expect(statistics.outOfOrder > 0, "\(statistics.summary)")
         #expect(statistics.lost == 0)
+    }
+
+    @Test("a datagram from a broadcast source is dropped, on the card's header-split path too", arguments: NICMode.allCases)
+    func broadcastSourceIsDropped(mode: NICMode) throws {
+        let (net, a, b) = Self.pair(Impairments(delay: .milliseconds(1)), nic: NICConfiguration(mode: mode, checksumOffload: true))
+        let socket = try b.bindUDP(port: 9000)
+        for source in [IPv4Address.broadcast, IPv4Address(10, 0, 0, 1)] {
+            _ = a.sendIPv4(to: IPv4Address(10, 0, 0, 2), from: source, protocolNumber: IPProtocol.udp, payloadLength: 12) { bytes, _ in
+                UDPRepr(sourcePort: 7, destinationPort: 9000, payloadLength: 4).emitHeader(into: bytes)
+            }
+            net.run(for: .milliseconds(50))
+        }
+        // Only the one from a host address arrived (a zero checksum is "none", RFC 768).
+        #expect(socket.queuedDatagrams == 1)
+        #expect(b.counters.droppedMartian == 1)
     }
 }
