@@ -389,44 +389,21 @@ public final class NetworkStack {
                                  writeHeader: writeHeader, data: data)
         }
         let headerLength = EthernetFrameView.headerLength + ip.headerLength + transportHeaderLength
-        let destinationMAC = neighbour(route.nextHop, on: interface)
-        func fill(_ frame: UnsafeMutableRawBufferPointer) {
-            EthernetRepr(destination: destinationMAC ?? .zero, source: interface.mac, etherType: EtherType.ipv4).emit(into: frame)
-            let packet = UnsafeMutableRawBufferPointer(rebasing: frame[EthernetFrameView.headerLength...])
+        return sendFrame(through: interface, nextHop: route.nextHop, headerLength: headerLength, dataLength: dataLength,
+                         checksumsFinal: false, fill: { packet in
             ip.emit(into: packet)
             writeHeader(UnsafeMutableRawBufferPointer(rebasing: packet[ip.headerLength...]), interface)
-        }
-        if destinationMAC != nil {
-            counters.framesOut += 1
-            interface.port.transmit(headerLength: headerLength, headers: fill) { assembly in
-                data { assembly.append($0) }
-            }
-            return .sent
-        }
-        var frame = [UInt8](repeating: 0, count: headerLength + dataLength)
-        frame.withUnsafeMutableBytes { bytes in
-            fill(UnsafeMutableRawBufferPointer(rebasing: bytes[..<headerLength]))
-            var offset = headerLength
-            data { payload in
-                payload.driver.fetch(payload, into: UnsafeMutableRawBufferPointer(rebasing: bytes[offset..<(offset + payload.count)]))
-                offset += payload.count
-            }
+        }, data: data, finishWaiting: { packet in
             // A waiting frame leaves later with its checksums as they are (frames a router
             // forwards wait in the same queue): finish the one the card would have filled.
-            if interface.port.checksumOffload {
-                let segmentStart = EthernetFrameView.headerLength + ip.headerLength
-                let segment = UnsafeMutableRawBufferPointer(rebasing: bytes[segmentStart...])
-                if protocolNumber == IPProtocol.tcp {
-                    TCPHeaderRepr.fillChecksum(segment, source: ip.source, destination: destination)
-                } else if protocolNumber == IPProtocol.udp {
-                    UDPRepr.fillChecksum(segment, source: ip.source, destination: destination)
-                }
+            guard interface.port.checksumOffload else { return }
+            let segment = UnsafeMutableRawBufferPointer(rebasing: packet[ip.headerLength...])
+            if protocolNumber == IPProtocol.tcp {
+                TCPHeaderRepr.fillChecksum(segment, source: ip.source, destination: destination)
+            } else if protocolNumber == IPProtocol.udp {
+                UDPRepr.fillChecksum(segment, source: ip.source, destination: destination)
             }
-        }
-        let (requestNow, dropped) = arp.enqueue(frame, for: route.nextHop, interface: interface.index, now: now)
-        if dropped { counters.droppedARPQueueFull += 1 }
-        if requestNow { sendARPRequest(for: route.nextHop, on: interface) }
-        return .waitingForARP
+        })
     }
 
     /// The next hop's MAC from the neighbour table; a stale entry still answers, and sends

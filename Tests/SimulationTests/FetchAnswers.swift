@@ -14,32 +14,22 @@ struct FetchAnswers {
         var errors = ""
         var status: Int32?
         var file: [UInt8]?
+        /// The virtual time fetch ended at.
+        var at = Instant.zero
     }
 
-    /// Runs `fetch ARGUMENTS 10.0.0.1 /f /f` with `local` already on the disk; the server
-    /// reads the request, sends `answer`, and half-closes.
-    static func fetch(_ arguments: [String], local: [UInt8]? = nil, answer: [UInt8]) throws -> Outcome {
+    /// Runs `fetch ARGUMENTS 10.0.0.1 /f /f` on a client with `local` already on its disk,
+    /// against a server whose listener hands each connection to `respond`.
+    static func run(_ arguments: [String], local: [UInt8]? = nil, server respond: @escaping (TCPConnection) -> Void) throws -> Outcome {
         let net = SimulatedNetwork(seed: 31)
         let server = net.addHost("server"), client = net.addHost("client")
         net.link(client, IPv4Interface("10.0.0.2/24")!, server, IPv4Interface("10.0.0.1/24")!,
                  aToB: Impairments(delay: .milliseconds(1)), bToA: Impairments(delay: .milliseconds(1)))
         let listener = try server.listen(port: 80)
-        var accepted: [TCPConnection] = []
         listener.onAcceptable = {
-            while let connection = listener.accept() {
-                accepted.append(connection)
-                var buffer = [UInt8](repeating: 0, count: 4096)
-                var answered = false
-                connection.onEvent = { event in
-                    guard case .readable = event, !answered else { return }
-                    while buffer.withUnsafeMutableBytes({ connection.receive(into: $0) }) > 0 {}
-                    answered = true
-                    _ = connection.send(answer)
-                    connection.shutdown()
-                }
-            }
+            while let connection = listener.accept() { respond(connection) }
         }
-        let disk = FileManager.default.temporaryDirectory.appendingPathComponent("nicbed-answers-\(UUID().uuidString)").path
+        let disk = FileManager.default.temporaryDirectory.appendingPathComponent("nicbed-fetch-\(UUID().uuidString)").path
         try FileManager.default.createDirectory(atPath: disk, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: disk) }
         if let local { FileManager.default.createFile(atPath: "\(disk)/f", contents: Data(local)) }
@@ -53,9 +43,25 @@ struct FetchAnswers {
             }
         }
         NodeCommands.run(["fetch"] + arguments + ["10.0.0.1", "/f", "/f"], in: context)
-        net.run(for: .seconds(30), stopWhen: { outcome.status != nil })
+        net.run(for: .seconds(120), stopWhen: { outcome.status != nil })
         outcome.file = FileManager.default.contents(atPath: "\(disk)/f").map { Array($0) }
+        outcome.at = net.now
         return outcome
+    }
+
+    /// A server that reads the request, sends `answer`, and half-closes.
+    static func fetch(_ arguments: [String], local: [UInt8]? = nil, answer: [UInt8]) throws -> Outcome {
+        try run(arguments, local: local) { connection in
+            var buffer = [UInt8](repeating: 0, count: 4096)
+            var answered = false
+            connection.onEvent = { event in
+                guard case .readable = event, !answered else { return }
+                while buffer.withUnsafeMutableBytes({ connection.receive(into: $0) }) > 0 {}
+                answered = true
+                _ = connection.send(answer)
+                connection.shutdown()
+            }
+        }
     }
 
     static func head(_ status: String, _ fields: [String]) -> [UInt8] {

@@ -121,35 +121,10 @@ struct FileServerDeadlines {
 /// that stops in the middle of a body.
 @Suite("fetch deadlines in simulation", .serialized)
 struct FetchDeadlines {
-    /// Runs `fetch ARGUMENTS` on the client; returns its error lines and exit status.
+    /// Runs `fetch ARGUMENTS` on the client; returns its error lines, exit status and end time.
     static func fetch(_ arguments: [String], server respond: @escaping (TCPConnection) -> Void) throws -> (String, Int32?, Instant) {
-        let net = SimulatedNetwork(seed: 29)
-        let server = net.addHost("server"), client = net.addHost("client")
-        net.link(client, IPv4Interface("10.0.0.2/24")!, server, IPv4Interface("10.0.0.1/24")!,
-                 aToB: Impairments(delay: .milliseconds(1)), bToA: Impairments(delay: .milliseconds(1)))
-        let listener = try server.listen(port: 80)
-        var accepted: [TCPConnection] = []
-        listener.onAcceptable = {
-            while let connection = listener.accept() {
-                accepted.append(connection)
-                respond(connection)
-            }
-        }
-        let disk = FileManager.default.temporaryDirectory.appendingPathComponent("nicbed-fetch-\(UUID().uuidString)").path
-        try FileManager.default.createDirectory(atPath: disk, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(atPath: disk) }
-        var errors = "", status: Int32?
-        let context = CommandContext(stack: client, timers: net.timers, ports: client.interfaces.map(\.port), disk: disk,
-                                     capturePath: { _ in "" }) { output in
-            switch output {
-            case let .error(line): errors += line + "\n"
-            case let .exit(code): status = code
-            case .output: break
-            }
-        }
-        NodeCommands.run(["fetch"] + arguments + ["10.0.0.1", "/file.bin", "/file.bin"], in: context)
-        net.run(for: .seconds(120), stopWhen: { status != nil })
-        return (errors, status, net.now)
+        let outcome = try FetchAnswers.run(arguments, server: respond)
+        return (outcome.errors, outcome.status, outcome.at)
     }
 
     @Test func aServerThatSendsNoResponseHeadIsGivenUpOnAtTheHeadTimeout() throws {

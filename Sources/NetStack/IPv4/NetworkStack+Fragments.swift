@@ -98,11 +98,15 @@ extension NetworkStack {
         return result
     }
 
-    /// Sends one IPv4 frame whose checksums are final: `fill` writes the packet after the
-    /// Ethernet header (IPv4 header and what follows it in host memory), `data` the rest where
-    /// it lies. It waits whole in host memory when the next hop's MAC is unknown.
+    /// Sends one IPv4 frame: `fill` writes the packet after the Ethernet header (IPv4 header and
+    /// what follows it in host memory), `data` the rest where it lies. With `checksumsFinal`
+    /// false the card may fill in a TCP or UDP checksum. It waits whole in host memory when the
+    /// next hop's MAC is unknown, after `finishWaiting` has had the packet (to do the card's
+    /// part itself).
     func sendFrame(through interface: Interface, nextHop: IPv4Address, headerLength: Int, dataLength: Int,
-                   fill: (UnsafeMutableRawBufferPointer) -> Void, data: (_ body: (Payload) -> Void) -> Void) -> SendResult {
+                   checksumsFinal: Bool = true, fill: (UnsafeMutableRawBufferPointer) -> Void,
+                   data: (_ body: (Payload) -> Void) -> Void,
+                   finishWaiting: (UnsafeMutableRawBufferPointer) -> Void = { _ in }) -> SendResult {
         let destinationMAC = neighbour(nextHop, on: interface)
         func frameHeaders(_ frame: UnsafeMutableRawBufferPointer) {
             EthernetRepr(destination: destinationMAC ?? .zero, source: interface.mac, etherType: EtherType.ipv4).emit(into: frame)
@@ -110,7 +114,7 @@ extension NetworkStack {
         }
         if destinationMAC != nil {
             counters.framesOut += 1
-            interface.port.transmit(headerLength: headerLength, checksumsFinal: true, headers: frameHeaders) { assembly in
+            interface.port.transmit(headerLength: headerLength, checksumsFinal: checksumsFinal, headers: frameHeaders) { assembly in
                 data { assembly.append($0) }
             }
             return .sent
@@ -123,6 +127,7 @@ extension NetworkStack {
                 payload.driver.fetch(payload, into: UnsafeMutableRawBufferPointer(rebasing: bytes[offset..<(offset + payload.count)]))
                 offset += payload.count
             }
+            finishWaiting(UnsafeMutableRawBufferPointer(rebasing: bytes[EthernetFrameView.headerLength...]))
         }
         let (requestNow, dropped) = arp.enqueue(frame, for: nextHop, interface: interface.index, now: now)
         if dropped { counters.droppedARPQueueFull += 1 }

@@ -124,27 +124,29 @@ public final class NICDriver {
             }
             counters.receiveFallbacks += 1
         }
-        guard let slice = host.allocate(bytes.count) else {
-            counters.droppedNoBuffer += 1
-            return nil
-        }
-        let frame = Payload(driver: self, location: .host, slice: slice)
-        frame.region.copyMemory(from: bytes)
+        guard let packet = copyToHost(bytes) else { return nil }
         counters.cardToHostBytes += bytes.count
-        return PacketBuffer(frame: frame, head: UnsafeRawBufferPointer(frame.region))
+        return packet
     }
 
     /// A frame the host's stack put together itself (a datagram reassembled from fragments),
     /// copied by the CPU into host memory (counted). It is unmarked: no card verified its
     /// checksums. Nil when host memory is full.
     public func hostPacket(copying bytes: UnsafeRawBufferPointer) -> PacketBuffer? {
+        guard let packet = copyToHost(bytes) else { return nil }
+        counters.cpuCopiedBytes += bytes.count
+        return packet
+    }
+
+    /// `bytes` as a whole frame in host memory; who moved them (the card's DMA, the CPU) is
+    /// the caller's to count. Nil, counted, when host memory is full.
+    private func copyToHost(_ bytes: UnsafeRawBufferPointer) -> PacketBuffer? {
         guard let slice = host.allocate(bytes.count) else {
             counters.droppedNoBuffer += 1
             return nil
         }
         let frame = Payload(driver: self, location: .host, slice: slice)
         frame.region.copyMemory(from: bytes)
-        counters.cpuCopiedBytes += bytes.count
         return PacketBuffer(frame: frame, head: UnsafeRawBufferPointer(frame.region))
     }
 
