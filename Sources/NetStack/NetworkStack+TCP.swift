@@ -16,6 +16,8 @@ public enum SocketError: Error, Equatable, CustomStringConvertible {
     case addressNotLocal(IPv4Address)
     /// The node holds its cap of connections (`TCPConfiguration.maximumConnections`).
     case tooManyConnections(Int)
+    /// The node's TCP memory is under pressure (`SocketMemory`): bytes charged, and the budget.
+    case memoryPressure(charged: Int, budget: Int)
 
     public var description: String {
         switch self {
@@ -24,6 +26,8 @@ public enum SocketError: Error, Equatable, CustomStringConvertible {
         case .noEphemeralPort: return "no free local port"
         case let .addressNotLocal(address): return "\(address) is not an address of this host"
         case let .tooManyConnections(cap): return "this node holds its cap of \(cap) connections"
+        case let .memoryPressure(charged, budget):
+            return "this node's TCP memory is under pressure (\(charged >> 10) KiB of its \(budget >> 10) KiB budget in use); new connections wait until established ones free some"
         }
     }
 }
@@ -51,6 +55,10 @@ extension NetworkStack {
         guard tcpConnections.count < tcpConfiguration.maximumConnections else {
             tcpCounters.connectionCapRefusals += 1
             throw .tooManyConnections(tcpConfiguration.maximumConnections)
+        }
+        guard !tcpMemory.isUnderPressure else {
+            tcpCounters.memoryPressureRefusals += 1
+            throw .memoryPressure(charged: tcpMemory.charged, budget: tcpMemory.budget)
         }
         guard let route = routing.route(to: address) else { throw .noRoute(address) }
         let interface = interfaces[route.interface]
@@ -97,6 +105,7 @@ extension NetworkStack {
                          routeCache: routeCache, data: data)
         }
         connection.clock = { [unowned self] in self.now }
+        connection.memory = tcpMemory
         connection.transmitRoom = { [unowned port = interface.port] in port.makeTransmitRoom() }
         return connection
     }
@@ -232,11 +241,18 @@ extension NetworkStack {
         sendTCP(reply, payloadLength: 0, from: tuple.localAddress, to: tuple.remoteAddress) { _ in }
     }
 
-    /// Whether a new connection to `listener` would pass its cap or the node's; counts it if so.
+    /// Whether a new connection to `listener` would pass its cap or the node's, or find the
+    /// node's memory under pressure; counts it if so.
     func isOverConnectionCap(_ listener: TCPListener) -> Bool {
-        guard listener.isAtConnectionCap || tcpConnections.count >= tcpConfiguration.maximumConnections else { return false }
-        tcpCounters.connectionCapRefusals += 1
-        return true
+        if listener.isAtConnectionCap || tcpConnections.count >= tcpConfiguration.maximumConnections {
+            tcpCounters.connectionCapRefusals += 1
+            return true
+        }
+        if tcpMemory.isUnderPressure {
+            tcpCounters.memoryPressureRefusals += 1
+            return true
+        }
+        return false
     }
 
     /// A port whose queue had stopped has drained: connections it held back send again.
@@ -272,6 +288,9 @@ public struct TCPStackCounters: Sendable, Equatable, Codable {
     /// Connections refused (with a RST, or `tooManyConnections` to `connect`) because the
     /// node or the listener held its cap.
     public var connectionCapRefusals = 0
+    /// Connections refused (a RST, or `memoryPressure` to `connect`) because the node's TCP
+    /// memory was under pressure (`SocketMemory`).
+    public var memoryPressureRefusals = 0
     /// SYN cookies sent, ACKs that carried a valid one (connections made from it), and ACKs
     /// that did not while cookies were out (Linux's SyncookiesSent, SyncookiesRecv, SyncookiesFailed).
     public var synCookiesSent = 0

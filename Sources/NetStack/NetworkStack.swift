@@ -43,7 +43,11 @@ public final class NetworkStack {
     public internal(set) var udpCounters = UDPStackCounters()
 
     // TCP (NetworkStack+TCP.swift).
-    public var tcpConfiguration = TCPConfiguration()
+    public var tcpConfiguration = TCPConfiguration() {
+        didSet { tcpMemory.budget = tcpConfiguration.memoryBudget }
+    }
+    /// What the node's connections hold, against `tcpConfiguration.memoryBudget`.
+    public let tcpMemory = SocketMemory(budget: TCPConfiguration().memoryBudget)
     public internal(set) var tcpCounters = TCPStackCounters()
     var tcpConnections: [FourTuple: TCPConnection] = [:]
     var tcpListeners: [UInt16: TCPListener] = [:]

@@ -58,7 +58,7 @@ struct AddressPlan {
                                        addresses: addresses, segments: segments)
             let nic = try node.nic.configuration(node: node.name.value)
             nodes.append(NodeSpec(name: node.name.value, kind: node.kind, gateway: node.gateway?.value,
-                                  interfaces: interfaces, congestion: node.congestion, nic: nic,
+                                  interfaces: interfaces, congestion: node.congestion, tcpLimits: node.tcpLimits, nic: nic,
                                   routes: node.routes.map(\.route), capture: node.capture, serve: node.serve,
                                   serveLimits: node.serveLimits, echo: node.echo, container: node.container))
         }

@@ -24,6 +24,7 @@ struct NodeDraft {
     var gateway: Written<IPv4Address>?
     var interfaces: [InterfaceDraft]
     var congestion: TCPCongestion
+    var tcpLimits = TCPLimits()
     /// `defaults.nic` with the node's own `nic:` laid over it; not yet checked as a whole.
     var nic: NICDraft
     /// Each checked on its own; whether the next hop is reachable is the plan's to say.

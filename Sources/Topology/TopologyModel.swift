@@ -69,6 +69,8 @@ public struct NodeSpec: Hashable, Sendable, Codable {
     public var interfaces: [InterfaceSpec]
     /// The node's TCP congestion control (`tcp: {congestion: cubic}`); NewReno unless set.
     public var congestion: TCPCongestion
+    /// The node's TCP memory budget and connection cap (`tcp: {memory: 64MiB, connections: N}`).
+    public var tcpLimits: TCPLimits
     /// The node's NIC (`nic:` under the node, laid field by field over `defaults.nic`);
     /// `NICConfiguration()`, a smart card, unless set.
     public var nic: NICConfiguration
@@ -88,7 +90,7 @@ public struct NodeSpec: Hashable, Sendable, Codable {
     public var container: ContainerSpec?
 
     public init(name: String, kind: NodeKind, gateway: IPv4Address?, interfaces: [InterfaceSpec],
-                congestion: TCPCongestion = .newReno, nic: NICConfiguration = NICConfiguration(),
+                congestion: TCPCongestion = .newReno, tcpLimits: TCPLimits = TCPLimits(), nic: NICConfiguration = NICConfiguration(),
                 routes: [StaticRoute] = [], capture: Bool = false, serve: UInt16? = nil,
                 serveLimits: FileServerLimits = FileServerLimits(), echo: Bool = false,
                 container: ContainerSpec? = nil) {
@@ -100,6 +102,7 @@ public struct NodeSpec: Hashable, Sendable, Codable {
         self.gateway = gateway
         self.interfaces = interfaces
         self.congestion = congestion
+        self.tcpLimits = tcpLimits
         self.nic = nic
         self.routes = routes
         self.capture = capture

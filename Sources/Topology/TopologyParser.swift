@@ -28,7 +28,9 @@ struct TopologyParser {
         static let externalNode = "for an external node, keys kind and optionally interfaces"
         static let switchInterface = "for a switch's interface, the key mac; addresses belong on the hosts and routers cabled to it"
         static let capture = "true or false"
-        static let tcp = "a mapping with key congestion, e.g. {congestion: cubic}"
+        static let tcp = "a mapping with optional keys congestion, memory, connections, e.g. {congestion: cubic, memory: 64MiB, connections: 10000}"
+        static let tcpMemory = "a byte size in \(ByteSize.describe(TCPLimits.memoryRange.lowerBound))...\(ByteSize.describe(TCPLimits.memoryRange.upperBound)): \(ByteSize.accepted)"
+        static let tcpConnections = "an integer in \(TCPLimits.connectionRange)"
         static let congestion = TCPCongestion.allCases.map(\.rawValue).joined(separator: ", ")
         static let nic = "a mapping with optional keys mode, card_memory, header_prefix, checksum_offload, e.g. {mode: conventional, card_memory: 16MiB}"
         static let nicMode = NICMode.allCases.map(\.rawValue).joined(separator: ", ")
@@ -198,8 +200,15 @@ struct TopologyParser {
             echo = try boolean(field, accepted: Accepted.echo)
         }
         var congestion = TCPCongestion.newReno
+        var tcpLimits = TCPLimits()
         if let field = fields.optional("tcp") {
-            let tcp = try field.fields(accepting: ["congestion"], accepted: Accepted.tcp)
+            let tcp = try field.fields(accepting: ["congestion", "memory", "connections"], accepted: Accepted.tcp)
+            if let field = tcp.optional("memory") {
+                tcpLimits.memory = try byteSize(field, in: TCPLimits.memoryRange, accepted: Accepted.tcpMemory)
+            }
+            if let field = tcp.optional("connections") {
+                tcpLimits.connections = try integer(field, in: TCPLimits.connectionRange, accepted: Accepted.tcpConnections)
+            }
             if let choice = tcp.optional("congestion") {
                 let text = try choice.string(accepted: Accepted.congestion)
                 guard let algorithm = TCPCongestion(rawValue: text) else {
@@ -211,7 +220,7 @@ struct TopologyParser {
         var nic = nicDefaults
         if let field = fields.optional("nic") { nic = nicDefaults.overridden(by: try self.nic(field)) }
         return NodeDraft(name: Written(value: entry.name, field: entry.key), kind: kind,
-                         gateway: gateway, interfaces: interfaces, congestion: congestion, nic: nic,
+                         gateway: gateway, interfaces: interfaces, congestion: congestion, tcpLimits: tcpLimits, nic: nic,
                          routes: routes, capture: capture, serve: serve, serveLimits: serveLimits, echo: echo, container: container)
     }
 
@@ -303,18 +312,8 @@ struct TopologyParser {
             draft.mode = Written(value: mode, field: field)
         }
         if let field = fields.optional("card_memory") {
-            let text = try field.string(accepted: Accepted.cardMemory)
-            switch ByteSize.read(text) {
-            case .bytes(let bytes) where NICConfiguration.cardMemoryRange.contains(bytes):
-                draft.cardMemory = Written(value: bytes, field: field)
-            case .bytes(let bytes):
-                let inBytes = text == String(bytes) ? "" : " (\(bytes) bytes)"
-                throw field.error("'\(text)'\(inBytes) is out of range", accepted: Accepted.cardMemory)
-            case .outOfRange:
-                throw field.error("'\(text)' is out of range", accepted: Accepted.cardMemory)
-            case .notASize:
-                throw field.error("'\(text)' is not a byte size", accepted: Accepted.cardMemory)
-            }
+            draft.cardMemory = Written(value: try byteSize(field, in: NICConfiguration.cardMemoryRange, accepted: Accepted.cardMemory),
+                                       field: field)
         }
         if let field = fields.optional("header_prefix") {
             let bytes = try integer(field, in: NICConfiguration.headerPrefixRange, accepted: Accepted.headerPrefix)
@@ -327,6 +326,21 @@ struct TopologyParser {
     }
 
     /// An integer in `range`, telling a number out of range from something that is no number.
+    func byteSize(_ field: YAMLField, in range: ClosedRange<Int>, accepted: String) throws(TopologyError) -> Int {
+        let text = try field.string(accepted: accepted)
+        switch ByteSize.read(text) {
+        case .bytes(let bytes) where range.contains(bytes):
+            return bytes
+        case .bytes(let bytes):
+            let inBytes = text == String(bytes) ? "" : " (\(bytes) bytes)"
+            throw field.error("'\(text)'\(inBytes) is out of range", accepted: accepted)
+        case .outOfRange:
+            throw field.error("'\(text)' is out of range", accepted: accepted)
+        case .notASize:
+            throw field.error("'\(text)' is not a byte size", accepted: accepted)
+        }
+    }
+
     func integer(_ field: YAMLField, in range: ClosedRange<Int>, accepted: String) throws(TopologyError) -> Int {
         let text = try field.string(accepted: accepted)
         guard let value = Int(text), range.contains(value) else {

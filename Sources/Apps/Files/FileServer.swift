@@ -9,7 +9,8 @@ import Glibc
 /// A host's HTTP/1.1 file server (`serve:` in the topology), over nicbed's own TCP: GET and
 /// HEAD (with a single Range, for resuming) and PUT (with Content-Length) on the files under the
 /// host's disk. One request per connection (`Connection: close`), so a client never waits on
-/// a pipelined answer. Files stream through a fixed buffer per connection, whatever their size;
+/// a pipelined answer. Files stream through one fixed buffer the sessions share (a node runs on
+/// one thread, and each use of it ends before the next begins), whatever their size;
 /// nothing outside the root is ever opened (`SafePath`). With `timers`, a client is held to
 /// `limits` (FileServerLimits, in the topology's `serve:`): 408 when its request head is late,
 /// closed when silent for the idle timeout, 503 beyond the session cap.
@@ -21,6 +22,8 @@ public final class FileServer {
     private let timers: AppTimers?
     private let listener: TCPListener
     private var sessions: [ObjectIdentifier: FileServerSession] = [:]
+    /// One buffer for all sessions: 64 KiB each would be 320 MiB for 5,000 idle clients.
+    private let scratch = ScratchBuffer(count: 64 * 1024)
     private var sweep: AppTimers.Token?
     private let log: (String) -> Void
     /// Requests answered, by status code (for `stats`-like reports and the tests).
@@ -39,7 +42,7 @@ public final class FileServer {
         listener = try stack.listen(port: port, backlog: 64)
         listener.onAcceptable = { [unowned self] in
             while let connection = listener.accept() {
-                let session = FileServerSession(connection: connection, root: root, clock: { [unowned stack] in stack.now }) { [unowned self] line, status in
+                let session = FileServerSession(connection: connection, root: root, scratch: scratch, clock: { [unowned stack] in stack.now }) { [unowned self] line, status in
                     self.answered[status, default: 0] += 1
                     self.log(line)
                 }
@@ -93,6 +96,12 @@ public final class FileServer {
     }
 }
 
+/// Bytes a server's sessions read into and out of, one use at a time.
+final class ScratchBuffer {
+    var bytes: [UInt8]
+    init(count: Int) { bytes = [UInt8](repeating: 0, count: count) }
+}
+
 /// One connection of the file server: read a request head, then either send a file (GET/HEAD)
 /// or receive one (PUT), then close.
 final class FileServerSession {
@@ -102,7 +111,7 @@ final class FileServerSession {
     var onEnd: (() -> Void)?
 
     private var parser = HTTPHeadParser<HTTPRequestHead>()
-    private var buffer = [UInt8](repeating: 0, count: 64 * 1024)
+    private let scratch: ScratchBuffer
     /// Bytes queued for the connection that it has not taken yet (a head, or a file chunk).
     private var pending: [UInt8] = []
     private var pendingOffset = 0
@@ -139,8 +148,10 @@ final class FileServerSession {
 
     private let clock: () -> Instant
 
-    init(connection: TCPConnection, root: String, clock: @escaping () -> Instant, report: @escaping (String, Int) -> Void) {
+    init(connection: TCPConnection, root: String, scratch: ScratchBuffer, clock: @escaping () -> Instant,
+         report: @escaping (String, Int) -> Void) {
         self.connection = connection
+        self.scratch = scratch
         self.root = root
         self.report = report
         self.clock = clock
@@ -184,7 +195,7 @@ final class FileServerSession {
                 discardInput()
                 return
             }
-            let count = buffer.withUnsafeMutableBytes { connection.receive(into: $0) }
+            let count = scratch.bytes.withUnsafeMutableBytes { connection.receive(into: $0) }
             if count > 0 { lastActivity = clock() }
             if count == 0 {
                 if connection.isEndOfStream, case .readingHead = phase { connection.close() }
@@ -208,25 +219,25 @@ final class FileServerSession {
     /// Reads and drops what the client sends while we answer (a pipelined request, a body we
     /// refused): a close with unread input would be a reset that destroys our answer in flight.
     private func discardInput() {
-        while buffer.withUnsafeMutableBytes({ connection.receive(into: $0) }) > 0 {}
+        while scratch.bytes.withUnsafeMutableBytes({ connection.receive(into: $0) }) > 0 {}
     }
 
     private func consume(_ count: Int) {
         switch phase {
         case .readingHead:
             let parsed: HTTPHeadParser<HTTPRequestHead>.Parsed?
-            do { parsed = try parser.parse(buffer[..<count]) } catch {
+            do { parsed = try parser.parse(scratch.bytes[..<count]) } catch {
                 respond(error.status, message: error.description)
                 return
             }
             guard let parsed else { return }
             requestLine = "\(parsed.head.method) \(parsed.head.target)"
             method = parsed.head.method
-            handleRequest(parsed.head, body: Array(buffer[parsed.bodyStart..<(parsed.bodyStart + parsed.bodyBytesInChunk)]))
+            handleRequest(parsed.head, body: Array(scratch.bytes[parsed.bodyStart..<(parsed.bodyStart + parsed.bodyBytesInChunk)]))
         case let .receiving(file, temporary, destination, existed, remaining):
             // Bytes past Content-Length are not part of this body: they are dropped, never stored.
             let take = Int(min(Int64(count), remaining))
-            guard writeAll(file, buffer[..<take]) else {
+            guard writeAll(file, scratch.bytes[..<take]) else {
                 fail(500, "cannot write \(destination): \(String(cString: strerror(errno)))")
                 return
             }
@@ -342,9 +353,9 @@ final class FileServerSession {
         }
         if !body.isEmpty {
             body.withUnsafeBytes { bytes in
-                buffer.withUnsafeMutableBytes { $0.copyMemory(from: UnsafeRawBufferPointer(rebasing: bytes[..<min(bytes.count, $0.count)])) }
+                scratch.bytes.withUnsafeMutableBytes { $0.copyMemory(from: UnsafeRawBufferPointer(rebasing: bytes[..<min(bytes.count, $0.count)])) }
             }
-            consume(min(body.count, buffer.count))
+            consume(min(body.count, scratch.bytes.count))
         }
         if length == 0 { finishUpload() }
     }
@@ -408,8 +419,8 @@ final class FileServerSession {
                     phase = .finishing
                     continue
                 }
-                let want = Int(min(Int64(buffer.count), remaining))
-                let got = buffer.withUnsafeMutableBytes { read(file, $0.baseAddress, want) }
+                let want = Int(min(Int64(scratch.bytes.count), remaining))
+                let got = scratch.bytes.withUnsafeMutableBytes { read(file, $0.baseAddress, want) }
                 guard got > 0 else {
                     // The file shrank under us: the promised length cannot be kept, so the
                     // connection is cut (the client sees a short body, not a wrong one).
@@ -419,7 +430,7 @@ final class FileServerSession {
                     return
                 }
                 phase = .sending(file: file, remaining: remaining - Int64(got))
-                pending = Array(buffer[..<got])
+                pending = Array(scratch.bytes[..<got])
                 pendingOffset = 0
             case .finishing:
                 phase = .done

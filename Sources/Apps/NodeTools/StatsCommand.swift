@@ -16,9 +16,25 @@ enum StatsCommand: NodeCommand {
         var reassembly: ReassemblyCounters?
         var udp: UDPStackCounters?
         var tcp: TCPStackCounters?
+        /// The node's TCP memory against its budget (`tcp: {memory: …}`), and its connections.
+        var tcpMemory: TCPMemory?
         /// A switch's bridge: per-port counters and the addresses it has learned.
         var bridge: [String: LearningBridge.PortCounters]?
         var learnedAddresses: Int?
+    }
+
+    struct TCPMemory: Codable {
+        var budget: Int
+        var charged: Int
+        var peak: Int
+        var connections: Int
+
+        init(_ stack: NetworkStack) {
+            budget = stack.tcpMemory.budget
+            charged = stack.tcpMemory.charged
+            peak = stack.tcpMemory.peak
+            connections = stack.tcpConnectionCount
+        }
     }
 
     static func run(_ arguments: [String], in context: CommandContext) {
@@ -33,6 +49,7 @@ enum StatsCommand: NodeCommand {
                             reassembly: context.bridge == nil ? context.stack.reassemblyCounters : nil,
                             udp: context.bridge == nil ? context.stack.udpCounters : nil,
                             tcp: context.bridge == nil ? context.stack.tcpCounters : nil,
+                            tcpMemory: context.bridge == nil ? TCPMemory(context.stack) : nil,
                             bridge: context.bridge.map { bridge in
                                 Dictionary(uniqueKeysWithValues: zip(bridge.ports.map(\.name), bridge.counters))
                             },
@@ -64,7 +81,8 @@ enum StatsCommand: NodeCommand {
             return
         }
         for (title, counters) in [("stack", context.stack.counters), ("reassembly", context.stack.reassemblyCounters),
-                                  ("udp", context.stack.udpCounters), ("tcp", context.stack.tcpCounters)] as [(String, Any)] {
+                                  ("udp", context.stack.udpCounters), ("tcp", context.stack.tcpCounters),
+                                  ("tcp memory", TCPMemory(context.stack))] as [(String, Any)] {
             context.print(title)
             for (key, value) in fields(counters) { context.print("  \(key.padding(toLength: 26, withPad: " ", startingAt: 0)) \(value)") }
         }

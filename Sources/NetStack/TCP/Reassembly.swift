@@ -29,8 +29,7 @@ struct Reassembly {
     init(maximumRanges: Int = 64, maximumEntries: Int = 4096) {
         self.maximumRanges = maximumRanges
         self.maximumEntries = maximumEntries
-        entries.reserveCapacity(64)
-        recent.reserveCapacity(Self.recentCapacity)
+        // Storage comes with the first out-of-order segment (most connections never see one).
     }
 
     var isEmpty: Bool { entries.isEmpty && finAt == nil }

@@ -13,8 +13,11 @@ struct ReceiveQueue {
     let capacity: Int
 
     init(capacity: Int) {
+        // No storage reserved up front: an idle connection then costs a few hundred bytes, not
+        // the tens of KiB a full buffer's worth of entries takes. The deque grows to its working
+        // size during the first window of data and keeps it, so the frame path allocates nothing
+        // once warm (SmartPathAllocations).
         self.capacity = max(1, capacity)
-        pieces.reserveCapacity(self.capacity / 512 + 4)
     }
 
     var freeSpace: Int { capacity - count }

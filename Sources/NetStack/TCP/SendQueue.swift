@@ -16,8 +16,11 @@ struct SendQueue {
     static let runSize = 16 << 10
 
     init(capacity: Int) {
+        // No storage reserved up front: an idle connection then costs a few hundred bytes, not
+        // the tens of KiB a full buffer's worth of entries takes. The deque grows to its working
+        // size during the first window of data and keeps it, so the frame path allocates nothing
+        // once warm (SmartPathAllocations).
         self.capacity = max(1, capacity)
-        pieces.reserveCapacity(self.capacity / 1024 + 4)
     }
 
     var freeSpace: Int { capacity - count }

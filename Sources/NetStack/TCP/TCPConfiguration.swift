@@ -34,6 +34,9 @@ public struct TCPConfiguration: Sendable {
     /// Connections the node holds at once (every state, TIME-WAIT included); a SYN beyond is
     /// answered with a RST and `connect` refuses. The ephemeral range's size by default.
     public var maximumConnections = 16_384
+    /// The node's TCP memory budget in bytes: every connection's queued data and state
+    /// (`SocketMemory`). From seven eighths of it on, new connections are refused.
+    public var memoryBudget = 256 << 20
     /// SYN cookies when a listener's queue of half-open connections is full (RFC 4987;
     /// Linux's tcp_syncookies=1). Off, a SYN beyond the queue is dropped.
     public var synCookies = true

@@ -24,6 +24,7 @@ extension TCPConnection {
             writablePending = false
             if state.canSend && !finQueued && sendBuffer.freeSpace > 0 { onEvent?(.writable) }
         }
+        settleMemory()
     }
 
     private func handleInSynSent(_ segment: TCPHeaderRepr, payload: Payload?) {
@@ -338,7 +339,9 @@ extension TCPConnection {
         // the segment that fills the hole before it (which would stall the connection).
         if let payload {
             let held = receiveBuffer.footprint + (SequenceNumber(segment.sequenceNumber) == rcvNxt ? 0 : reassembly.footprint)
-            if held + payload.footprint > receiveMemoryBudget {
+            // The node's budget too: beyond it, only the connection's guaranteed share.
+            let nodeAllows = memory.map { payload.footprint <= $0.allowance(holding: held) } ?? true
+            if held + payload.footprint > receiveMemoryBudget || !nodeAllows {
                 counters.droppedOverMemory += 1
                 ackNow = true
                 return

@@ -232,8 +232,14 @@ extension TCPConnection {
         }
     }
 
-    /// Bytes we could take now: buffer space not promised to data already held out of order.
-    func advertisableWindow() -> Int { max(0, receiveBuffer.freeSpace - reassembly.byteCount) }
+    /// Bytes we could take now: buffer space not promised to data already held out of order,
+    /// and no more full-size segments than the node's memory allows this connection.
+    func advertisableWindow() -> Int {
+        let free = max(0, receiveBuffer.freeSpace - reassembly.byteCount)
+        guard let memory else { return free }
+        let segments = memory.allowance(holding: receiveBuffer.footprint + reassembly.footprint) / segmentFootprint
+        return min(free, segments * localMSS)
+    }
 
     /// The right edge a segment sent now would advertise if it offered all the free space.
     func rightEdgeIfAdvertisedNow() -> SequenceNumber {

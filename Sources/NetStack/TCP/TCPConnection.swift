@@ -128,6 +128,11 @@ public final class TCPConnection {
     weak var origin: TCPListener?
     /// The driver of the NIC this connection sends through: write() stores data with it.
     let driver: NICDriver
+    /// The node's TCP memory this connection is charged to (nil outside a stack), what it is
+    /// charged now, and the memory one full-size segment takes when it lands.
+    var memory: SocketMemory?
+    var memoryCharge = 0
+    let segmentFootprint: Int
 
     /// `driver` is the NIC the route to the peer leaves through. The receive buffer never
     /// exceeds what the memory that receives its frames can hold (the card's, on the smart path).
@@ -158,7 +163,8 @@ public final class TCPConnection {
         // so a peer sending tiny segments cannot pin a chunk per byte of window: twice what a
         // window of full-size segments needs, then new data is dropped (never ACKed, so nothing
         // is lost: the sender sends it again once the application reads).
-        receiveMemoryBudget = 2 * (receiveCapacity / mss + 1) * driver.frameFootprint(segmentSize: mss)
+        segmentFootprint = driver.frameFootprint(segmentSize: mss)
+        receiveMemoryBudget = 2 * (receiveCapacity / mss + 1) * segmentFootprint
         reassembly = Reassembly(maximumRanges: configuration.maximumOutOfOrderRanges)
         offeredWindowScale = Self.windowScale(advertising: receiveCapacity)
         rtt = RTTEstimator(initialRTO: configuration.initialRTO, minimumRTO: configuration.minimumRTO,
@@ -182,9 +188,12 @@ public final class TCPConnection {
     public func send(_ bytes: UnsafeRawBufferPointer) -> Int {
         catchUpWithClock()
         guard state.canSend || state == .synSent || state == .synReceived, !finQueued else { return 0 }
-        let accepted = sendBuffer.append(bytes, driver: driver)
+        // The node's memory may hold less than the send buffer has room for (SocketMemory).
+        let allowed = memory.map { min(bytes.count, $0.allowance(holding: sendBuffer.count)) } ?? bytes.count
+        let accepted = sendBuffer.append(UnsafeRawBufferPointer(rebasing: bytes[..<allowed]), driver: driver)
         if accepted < bytes.count { wantsWritable = true }
         if state.isSynchronized { transmitWhatIsAllowed() }
+        settleMemory()
         return accepted
     }
 
@@ -212,6 +221,7 @@ public final class TCPConnection {
                 transmitWhatIsAllowed()
             }
         }
+        settleMemory()
         return count
     }
 
@@ -281,6 +291,7 @@ public final class TCPConnection {
         sndMax = sndNxt
         sendSYN(acknowledging: false)
         armRetransmit()
+        settleMemory()
     }
 
     /// Passive open from a SYN the listener accepted.
@@ -297,6 +308,7 @@ public final class TCPConnection {
         sndMax = sndNxt
         sendSYN(acknowledging: true)
         armRetransmit()
+        settleMemory()
     }
 
     /// A connection a SYN cookie vouched for (SYNCookies.swift): the listener kept nothing
@@ -319,6 +331,7 @@ public final class TCPConnection {
         sndMax = sndNxt
         lastAckSent = rcvNxt
         rcvAdvertisedEdge = rcvNxt + advertisedWindow
+        settleMemory()
     }
 
     /// How much a connection can take in: its configured buffer, bounded by what the memory its
@@ -410,7 +423,20 @@ public final class TCPConnection {
         timeWaitDeadline = nil
         finWait2Deadline = nil
         listener?.connectionEnded(self)
+        settleMemory()
         notifyClosed(reason == nil ? nil : error)
+    }
+
+    /// Charges the node's memory with what this connection holds now; a closed connection
+    /// holds nothing of the node's (what it still has unread is the application's to drop).
+    func settleMemory() {
+        guard let memory else { return }
+        let holding = state == .closed ? 0
+            : SocketMemory.connectionState + sendBuffer.count + receiveBuffer.footprint + reassembly.footprint
+        if holding != memoryCharge {
+            memory.recharge(from: memoryCharge, to: holding)
+            memoryCharge = holding
+        }
     }
 
     /// The application hears `.closed` once: when the connection is gone, or already when it

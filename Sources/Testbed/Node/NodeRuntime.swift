@@ -56,6 +56,8 @@ public final class NodeRuntime {
         case .newReno: .newReno
         case .cubic: .cubic
         }
+        stack.tcpConfiguration.memoryBudget = spec.tcpLimits.memory
+        stack.tcpConfiguration.maximumConnections = spec.tcpLimits.connections
         stack.isForwarding = spec.kind == .router
         for route in spec.routes { stack.addRoute(to: route.destination, via: route.nextHop) }
         bridge = spec.kind == .switch ? LearningBridge(name: name, now: startedAt) : nil

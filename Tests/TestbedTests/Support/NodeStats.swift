@@ -15,8 +15,17 @@ struct NodeStats: Decodable {
     var reassembly: ReassemblyCounters?
     var udp: UDPStackCounters?
     var tcp: TCPStackCounters?
+    var tcpMemory: TCPMemory?
     var bridge: [String: LearningBridge.PortCounters]?
     var learnedAddresses: Int?
+
+    /// The node's TCP memory against its budget (`tcp: {memory: …}`).
+    struct TCPMemory: Decodable {
+        var budget: Int
+        var charged: Int
+        var peak: Int
+        var connections: Int
+    }
 
     static func decode(_ json: String) throws -> NodeStats {
         do { return try JSONDecoder().decode(NodeStats.self, from: Data(json.utf8)) } catch {
