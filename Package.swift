@@ -58,6 +58,10 @@ let package = Package(
         ]),
         // `nicbed bench`: the figures of the frame path, ours against the Linux kernel's.
         .target(name: "Bench", dependencies: ["Testbed", "SmartNIC"]),
+        // The parsers that take outside input as fuzz targets, and the tool that runs them
+        // (`scripts/fuzz` builds it under libFuzzer; otherwise it replays inputs and writes seeds).
+        .target(name: "Fuzzing", dependencies: ["Wire", "SmartNIC", "NetStack", "Topology", "Apps", "Simulation", "Testbed", "Scenarios"]),
+        .executableTarget(name: "nicbed-fuzz", dependencies: ["Fuzzing"]),
         .executableTarget(name: "nicbed", dependencies: [
             "Testbed", "Topology", "Apps", "Scenarios", "Bench",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -73,6 +77,7 @@ let package = Package(
         .testTarget(name: "AppsTests", dependencies: ["Apps", "Simulation", "NetStack", "SmartNIC", "Wire"]),
         .testTarget(name: "SimulationTests", dependencies: ["Simulation", "Apps", "NetStack", "SmartNIC", "Wire", "AllocationCounter"]),
         .testTarget(name: "BenchTests", dependencies: ["Bench", "Topology"]),
+        .testTarget(name: "FuzzingTests", dependencies: ["Fuzzing"], exclude: ["Corpora"]),
         .testTarget(name: "ScenariosTests", dependencies: ["Scenarios", "Topology"]),
         .testTarget(name: "TestbedTests", dependencies: ["Testbed", "Topology", "Apps", "SmartNIC", "NetStack", "Wire", "nicbed", "AllocationCounter",
                                                            .product(name: "Yams", package: "Yams")]),

@@ -12,6 +12,20 @@ extern void *__libc_realloc(void *pointer, size_t size);
 extern void *__libc_memalign(size_t alignment, size_t size);
 extern void __libc_free(void *pointer);
 
+#if defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define NICBED_UNDER_ASAN 1
+#endif
+#endif
+
+#ifdef NICBED_UNDER_ASAN
+// AddressSanitizer owns the malloc family (it must see every allocation): nothing is counted.
+int nicbed_allocations_available(void) { return 0; }
+void nicbed_allocations_begin(void) {}
+long nicbed_allocations_end(void) { return -1; }
+#else
+int nicbed_allocations_available(void) { return 1; }
+
 static __thread int counting __attribute__((tls_model("initial-exec")));
 static __thread long allocations __attribute__((tls_model("initial-exec")));
 
@@ -65,3 +79,4 @@ int posix_memalign(void **result, size_t alignment, size_t size) {
 void free(void *pointer) {
     __libc_free(pointer);
 }
+#endif

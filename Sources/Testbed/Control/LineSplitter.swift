@@ -1,14 +1,14 @@
 /// Splits a byte stream into lines. A line longer than `maximumLineLength` is an error, so a
 /// client that never sends a newline cannot make a node buffer without bound.
-struct LineSplitter {
+public struct LineSplitter {
     let maximumLineLength: Int
     private var pending: [UInt8] = []
 
-    init(maximumLineLength: Int = 64 * 1024) { self.maximumLineLength = maximumLineLength }
+    public init(maximumLineLength: Int = 64 * 1024) { self.maximumLineLength = maximumLineLength }
 
-    struct LineTooLong: Error {}
+    public struct LineTooLong: Error {}
 
-    mutating func append(_ bytes: UnsafeRawBufferPointer) throws -> [String] {
+    public mutating func append(_ bytes: UnsafeRawBufferPointer) throws -> [String] {
         var lines: [String] = []
         for byte in bytes {
             if byte == UInt8(ascii: "\n") {

@@ -6,5 +6,7 @@
 /// every thread outside a count, only pay a thread-local test.
 void nicbed_allocations_begin(void);
 long nicbed_allocations_end(void);
+/// 0 in a build under AddressSanitizer, which must own malloc: there nothing is counted.
+int nicbed_allocations_available(void);
 
 #endif

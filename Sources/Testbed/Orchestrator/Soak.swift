@@ -1,0 +1,275 @@
+import Foundation
+
+/// `nicbed soak`: hours of mixed traffic with faults across a running topology, sampling every
+/// node process's memory (PSS) and open file descriptors, to show that neither grows: what a
+/// leak per connection, per frame or per fault would do over a long run.
+///
+/// Each round picks hosts at random (seeded): a TCP bulk transfer between two, UDP at a fixed
+/// rate between two others, pings between a third pair, all at once; and at times a fault on a
+/// random link end of a node of ours (loss, delay, or the link down for a few seconds), undone
+/// at the end of the round. Transfers that a fault breaks are counted, not fatal: the soak is
+/// about the nodes' resources, not the transfers' success.
+public struct Soak {
+    public struct Options: Sendable {
+        public var duration: Duration
+        /// How long before the baseline is taken: card memory, buffers and tables reach their
+        /// working size in the first minutes (a page of card memory counts once it is touched).
+        public var warmUp: Duration
+        public var sampleEvery: Duration
+        public var seed: UInt64
+        /// Bytes of each round's TCP transfer.
+        public var transferBytes: Int
+
+        public init(duration: Duration, warmUp: Duration, sampleEvery: Duration, seed: UInt64, transferBytes: Int = 20 << 20) {
+            self.duration = duration
+            self.warmUp = warmUp
+            self.sampleEvery = sampleEvery
+            self.seed = seed
+            self.transferBytes = transferBytes
+        }
+    }
+
+    /// One node's resources at one moment.
+    public struct Sample: Sendable, Codable {
+        public var node: String
+        public var seconds: Double
+        public var pssBytes: Int
+        public var fileDescriptors: Int
+    }
+
+    /// What a soak found: per node, its resources at the end of the warm-up (the baseline, once
+    /// card memory, pools and tables have their working size), at the end and at most; and the
+    /// verdict.
+    public struct Report: Sendable, Codable {
+        public struct Node: Sendable, Codable {
+            public var name: String
+            public var pssBaseline: Int
+            public var pssLast: Int
+            public var pssPeak: Int
+            public var fdsBaseline: Int
+            public var fdsLast: Int
+            public var flat: Bool
+        }
+        public var seconds: Double
+        public var rounds: Int
+        public var transfers: Int
+        public var transfersFailed: Int
+        public var faults: Int
+        public var nodes: [Node]
+        public var samples: [Sample]
+        public var flat: Bool { nodes.allSatisfy(\.flat) }
+    }
+
+    /// Growth a node may show between the baseline and the end and still be flat: 2 MiB or
+    /// 10 %, whichever is more (allocator noise and a peak's pages kept by malloc), and two
+    /// descriptors (a control connection that is open at the moment of a sample).
+    public static func isFlat(pssBaseline: Int, pssLast: Int, fdsBaseline: Int, fdsLast: Int) -> Bool {
+        pssLast <= pssBaseline + max(2 << 20, pssBaseline / 10) && fdsLast <= fdsBaseline + 2
+    }
+
+    let running: RunningTopology
+    let options: Options
+    let log: @Sendable (String) -> Void
+
+    public init(running: RunningTopology, options: Options, log: @escaping @Sendable (String) -> Void) throws(OrchestratorError) {
+        guard running.record.nodes.contains(where: \.isOurProcess) else {
+            throw OrchestratorError("\(running.record.name) has no node process of ours to watch")
+        }
+        guard running.record.nodes.filter(\.isOurProcess).allSatisfy({ FileManager.default.fileExists(atPath: "/proc/\($0.pid)/smaps_rollup") }) else {
+            throw OrchestratorError("soak reads each node's /proc/PID: it needs a topology started as local processes (`nicbed up FILE`, not --docker)")
+        }
+        self.running = running
+        self.options = options
+        self.log = log
+    }
+
+    public func run() throws(OrchestratorError) -> Report {
+        let topology = try Self.topology(of: running)
+        let hosts = topology.hosts
+        guard hosts.count >= 2 else { throw OrchestratorError("soak needs at least two hosts; \(running.record.name) has \(hosts.count)") }
+        var random = SoakRandom(seed: options.seed)
+        let started = Date()
+        let end = started.addingTimeInterval(options.duration.seconds)
+        var samples: [Sample] = []
+        var baseline: [String: Sample] = [:]
+        let warmedUp = started.addingTimeInterval(options.warmUp.seconds)
+        var nextSample = Date()
+        var rounds = 0, transfers = 0, failed = 0, faults = 0
+        while Date() < end {
+            rounds += 1
+            var fault: Fault?
+            if rounds > 1 && random.next(below: 3) == 0, let chosen = topology.randomFault(&random) {
+                fault = chosen
+                faults += 1
+                apply(chosen)
+            }
+            let outcome = round(hosts: hosts, number: rounds, random: &random)
+            transfers += outcome.attempted
+            failed += outcome.failed
+            if let fault { undo(fault) }
+            let needsBaseline = baseline.isEmpty && Date() >= warmedUp
+            if Date() >= nextSample || Date() >= end || needsBaseline {
+                let now = Date().timeIntervalSince(started)
+                let taken = sample(at: now)
+                samples += taken
+                if needsBaseline {
+                    for entry in taken { baseline[entry.node] = entry }
+                    log(String(format: "%7.0f s  warmed up: the baseline", now))
+                }
+                let pss = taken.reduce(0) { $0 + $1.pssBytes }, fds = taken.reduce(0) { $0 + $1.fileDescriptors }
+                log(String(format: "%7.0f s  round %4d  PSS %7.1f MiB in all (largest node %6.1f MiB)  fds %4d  transfers %d (%d failed)  faults %d",
+                           now, rounds, Double(pss) / 1_048_576, Double(taken.map(\.pssBytes).max() ?? 0) / 1_048_576, fds, transfers, failed, faults))
+                nextSample = Date().addingTimeInterval(options.sampleEvery.seconds)
+            }
+        }
+        let last = sample(at: Date().timeIntervalSince(started))
+        samples += last
+        let nodes = last.map { entry -> Report.Node in
+            let first = baseline[entry.node] ?? entry
+            let peak = samples.filter { $0.node == entry.node }.map(\.pssBytes).max() ?? entry.pssBytes
+            return Report.Node(name: entry.node, pssBaseline: first.pssBytes, pssLast: entry.pssBytes, pssPeak: peak,
+                               fdsBaseline: first.fileDescriptors, fdsLast: entry.fileDescriptors,
+                               flat: Self.isFlat(pssBaseline: first.pssBytes, pssLast: entry.pssBytes,
+                                                 fdsBaseline: first.fileDescriptors, fdsLast: entry.fileDescriptors))
+        }
+        return Report(seconds: Date().timeIntervalSince(started), rounds: rounds, transfers: transfers,
+                      transfersFailed: failed, faults: faults, nodes: nodes, samples: samples)
+    }
+
+    // MARK: - Traffic
+
+    /// One round: TCP, UDP and ping at once between random hosts; returns the transfers
+    /// attempted and the ones that failed.
+    private func round(hosts: [SoakTopology.Host], number: Int, random: inout SoakRandom) -> (attempted: Int, failed: Int) {
+        let pick = { (random: inout SoakRandom) -> (SoakTopology.Host, SoakTopology.Host) in
+            let a = hosts[random.next(below: hosts.count)]
+            var b = hosts[random.next(below: hosts.count)]
+            while b.name == a.name { b = hosts[random.next(below: hosts.count)] }
+            return (a, b)
+        }
+        let (tcpFrom, tcpTo) = pick(&random)
+        let (udpFrom, udpTo) = pick(&random)
+        let (pingFrom, pingTo) = pick(&random)
+        let port = String(20_000 + number % 20_000)
+        let bytes = String(options.transferBytes)
+        let commands: [(SoakTopology.Host, [String], Double)] = [
+            (tcpTo, ["tcp-recv", "-p", port, "-n", bytes], 0),
+            (tcpFrom, ["tcp-send", "-p", port, "-n", bytes, tcpTo.address], 0.3),
+            (udpTo, ["udp-recv", "-p", port, "--idle", "3"], 0),
+            (udpFrom, ["udp-send", "-p", port, "-b", "20000000", "-t", "3", udpTo.address], 0.3),
+            (pingFrom, ["ping", "-c", "20", "-i", "0.1", pingTo.address], 0),
+        ]
+        let statuses = Statuses(count: commands.count)
+        let group = DispatchGroup()
+        for (index, (host, arguments, delay)) in commands.enumerated() {
+            guard let node = running.record.nodes.first(where: { $0.name == host.name }) else { continue }
+            group.enter()
+            DispatchQueue.global().asyncAfter(deadline: .now() + delay) { [running] in
+                let status = (try? running.collect(arguments, on: node).status) ?? -1
+                statuses.set(index, status)
+                group.leave()
+            }
+        }
+        group.wait()
+        let results = statuses.all
+        // The TCP pair and the UDP pair each count as one transfer.
+        let failed = [results[0] != 0 || results[1] != 0, results[2] != 0 || results[3] != 0, results[4] != 0].filter { $0 }.count
+        return (3, failed)
+    }
+
+    // MARK: - Faults
+
+    /// A node command that impairs one of its link ends, and the one that undoes it.
+    struct Fault {
+        var node: String
+        var set: [String]
+        var unset: [String]
+    }
+
+    private func apply(_ fault: Fault) {
+        guard let node = running.record.nodes.first(where: { $0.name == fault.node }) else { return }
+        _ = try? running.collect(fault.set, on: node)
+    }
+
+    private func undo(_ fault: Fault) {
+        guard let node = running.record.nodes.first(where: { $0.name == fault.node }) else { return }
+        _ = try? running.collect(fault.unset, on: node)
+    }
+
+    // MARK: - Samples
+
+    private func sample(at seconds: Double) -> [Sample] {
+        running.record.nodes.filter(\.isOurProcess).map { node in
+            Sample(node: node.name, seconds: seconds, pssBytes: Self.pss(of: node.pid) ?? 0,
+                   fileDescriptors: Self.fileDescriptors(of: node.pid) ?? 0)
+        }
+    }
+
+    /// Proportional set size in bytes (/proc/PID/smaps_rollup).
+    static func pss(of pid: Int32) -> Int? {
+        guard let rollup = try? String(contentsOfFile: "/proc/\(pid)/smaps_rollup", encoding: .utf8) else { return nil }
+        let line = rollup.split(separator: "\n").first { $0.hasPrefix("Pss:") }
+        return line?.split(separator: " ").dropFirst().first.flatMap { Int($0) }.map { $0 * 1024 }
+    }
+
+    static func fileDescriptors(of pid: Int32) -> Int? {
+        (try? FileManager.default.contentsOfDirectory(atPath: "/proc/\(pid)/fd"))?.count
+    }
+
+    static func topology(of running: RunningTopology) throws(OrchestratorError) -> SoakTopology {
+        var hosts: [SoakTopology.Host] = []
+        var ends: [(String, String)] = []
+        for node in running.record.nodes where node.isOurProcess {
+            guard let status = running.status(of: node) else { throw OrchestratorError("node \(node.name) does not answer") }
+            for interface in status.interfaces { ends.append((node.name, interface.name)) }
+            if node.kind == "host", let address = status.interfaces.first?.address.split(separator: "/").first {
+                hosts.append(SoakTopology.Host(name: node.name, address: String(address)))
+            }
+        }
+        return SoakTopology(hosts: hosts, linkEnds: ends)
+    }
+}
+
+/// The hosts (with an address to reach each at) and the link ends of our nodes.
+struct SoakTopology {
+    struct Host { var name: String; var address: String }
+    var hosts: [Host]
+    var linkEnds: [(node: String, interface: String)]
+
+    func randomFault(_ random: inout SoakRandom) -> Soak.Fault? {
+        guard !linkEnds.isEmpty else { return nil }
+        let end = linkEnds[random.next(below: linkEnds.count)]
+        switch random.next(below: 3) {
+        case 0: return Soak.Fault(node: end.node, set: ["link", "set", end.interface, "loss", "3%"], unset: ["link", "set", end.interface, "loss", "0%"])
+        case 1: return Soak.Fault(node: end.node, set: ["link", "set", end.interface, "delay", "20ms"], unset: ["link", "set", end.interface, "delay", "0"])
+        default: return Soak.Fault(node: end.node, set: ["link", "down", end.interface], unset: ["link", "up", end.interface])
+        }
+    }
+}
+
+/// SplitMix64: the soak's choices repeat for a seed.
+struct SoakRandom {
+    private var state: UInt64
+    init(seed: UInt64) { state = seed }
+    mutating func next() -> UInt64 {
+        state &+= 0x9e37_79b9_7f4a_7c15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xbf58_476d_1ce4_e5b9
+        z = (z ^ (z >> 27)) &* 0x94d0_49bb_1331_11eb
+        return z ^ (z >> 31)
+    }
+    mutating func next(below bound: Int) -> Int { Int(next() % UInt64(bound)) }
+}
+
+/// Exit statuses written from the commands' threads.
+private final class Statuses: @unchecked Sendable {
+    private let lock = NSLock()
+    private var values: [Int32]
+    init(count: Int) { values = Array(repeating: -1, count: count) }
+    func set(_ index: Int, _ status: Int32) { lock.withLock { values[index] = status } }
+    var all: [Int32] { lock.withLock { values } }
+}
+
+extension Duration {
+    var seconds: Double { Double(components.seconds) + Double(components.attoseconds) / 1e18 }
+}
