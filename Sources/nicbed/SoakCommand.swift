@@ -74,7 +74,7 @@ struct SoakCommand: ParsableCommand {
             let running = try RunningTopology.select(topologyName)
             StandardStreams.output("soak of \(running.record.name) for \(duration), sampling every \(sample)")
             report = try Soak(running: running, options: options) { StandardStreams.output($0) }.run()
-        } catch let error as OrchestratorError {
+        } catch {
             throw Failure(error.description)
         }
         StandardStreams.output(String(format: "%d rounds in %.0f s: %d transfers, %d failed under faults, %d faults",

@@ -46,7 +46,14 @@ public final class BulkEndpoint {
             finishIfDone()
         case let .closed(error):
             closedWith = .some(error)
-            onFinished?()
+            // Once: the callbacks go with it, since they usually hold this endpoint (a command's
+            // progress line reads it), and a cycle kept every transfer's endpoint, connection and
+            // queue storage alive for the life of the node (`nicbed soak` found it).
+            let finished = onFinished
+            onFinished = nil
+            onProgress = nil
+            finished?()
+            return
         }
         onProgress?()
     }

@@ -90,6 +90,8 @@ enum UDPSendCommand: NodeCommand {
                     if errors > 0 { line += ", \(errors) ICMP errors" }
                     context.print(line)
                     sender?.stop()
+                    // The sender holds this handler, which holds the sender: let it go.
+                    sender = nil
                     context.exit(refused == 0 ? 0 : 1)
                 }
             }

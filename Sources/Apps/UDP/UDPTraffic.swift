@@ -161,7 +161,11 @@ public final class UDPReceiver {
         timers.cancel(timer)
         timer = nil
         socket.close()
-        onDone?()
+        // Once: the callbacks usually hold this receiver; dropping them ends the cycle.
+        let done = onDone
+        onDone = nil
+        onProgress = nil
+        done?()
     }
 
     /// Stops receiving at once.

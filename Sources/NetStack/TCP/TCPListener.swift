@@ -66,5 +66,7 @@ public final class TCPListener {
         ready.removeAll()
         halfOpen.removeAll()
         stack?.removeListener(self)
+        // Its handler often holds the listener itself (`tcp-recv` closes it from there).
+        onAcceptable = nil
     }
 }

@@ -9,7 +9,7 @@ import Foundation
 /// random link end of a node of ours (loss, delay, or the link down for a few seconds), undone
 /// at the end of the round. Transfers that a fault breaks are counted, not fatal: the soak is
 /// about the nodes' resources, not the transfers' success.
-public struct Soak {
+public struct Soak: Sendable {
     public struct Options: Sendable {
         public var duration: Duration
         /// How long before the baseline is taken: card memory, buffers and tables reach their
@@ -67,6 +67,10 @@ public struct Soak {
         pssLast <= pssBaseline + max(2 << 20, pssBaseline / 10) && fdsLast <= fdsBaseline + 2
     }
 
+    /// How long a fault lasts, and how long a command may go without a word before it is given up.
+    static let faultSeconds = 3.0
+    static let commandTimeout = 60.0
+
     let running: RunningTopology
     let options: Options
     let log: @Sendable (String) -> Void
@@ -97,16 +101,21 @@ public struct Soak {
         var rounds = 0, transfers = 0, failed = 0, faults = 0
         while Date() < end {
             rounds += 1
-            var fault: Fault?
-            if rounds > 1 && random.next(below: 3) == 0, let chosen = topology.randomFault(&random) {
-                fault = chosen
+            // A fault lasts a few seconds of the round, then is undone while its traffic goes on.
+            let undone = DispatchGroup()
+            if rounds > 1 && random.next(below: 3) == 0, let fault = topology.randomFault(&random) {
                 faults += 1
-                apply(chosen)
+                apply(fault)
+                undone.enter()
+                DispatchQueue.global().asyncAfter(deadline: .now() + Self.faultSeconds) {
+                    undo(fault)
+                    undone.leave()
+                }
             }
             let outcome = round(hosts: hosts, number: rounds, random: &random)
+            undone.wait()
             transfers += outcome.attempted
             failed += outcome.failed
-            if let fault { undo(fault) }
             let needsBaseline = baseline.isEmpty && Date() >= warmedUp
             if Date() >= nextSample || Date() >= end || needsBaseline {
                 let now = Date().timeIntervalSince(started)
@@ -165,7 +174,10 @@ public struct Soak {
             guard let node = running.record.nodes.first(where: { $0.name == host.name }) else { continue }
             group.enter()
             DispatchQueue.global().asyncAfter(deadline: .now() + delay) { [running] in
-                let status = (try? running.collect(arguments, on: node).status) ?? -1
+                // A command silent for `commandTimeout` is given up (the node stops a command
+                // whose client goes): a receiver whose sender never connected, under a fault.
+                let request = ControlRequest(command: .exec, arguments: arguments)
+                let status = (try? running.launcher.control(request, on: node, timeout: Self.commandTimeout) { _ in }) ?? -1
                 statuses.set(index, status)
                 group.leave()
             }
@@ -180,7 +192,7 @@ public struct Soak {
     // MARK: - Faults
 
     /// A node command that impairs one of its link ends, and the one that undoes it.
-    struct Fault {
+    struct Fault: Sendable {
         var node: String
         var set: [String]
         var unset: [String]
