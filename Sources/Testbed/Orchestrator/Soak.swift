@@ -35,20 +35,28 @@ public struct Soak: Sendable {
         public var seconds: Double
         public var pssBytes: Int
         public var fileDescriptors: Int
+
+        public init(node: String, seconds: Double, pssBytes: Int, fileDescriptors: Int) {
+            self.node = node
+            self.seconds = seconds
+            self.pssBytes = pssBytes
+            self.fileDescriptors = fileDescriptors
+        }
     }
 
     /// What a soak found: per node, its resources at the end of the warm-up (the baseline, once
-    /// card memory, pools and tables have their working size), at the end and at most; and the
-    /// verdict.
+    /// card memory, pools and tables have their working size), half-way from there to the end,
+    /// at the end and at most; and the verdict.
     public struct Report: Sendable, Codable {
         public struct Node: Sendable, Codable {
             public var name: String
             public var pssBaseline: Int
+            public var pssMiddle: Int
             public var pssLast: Int
             public var pssPeak: Int
             public var fdsBaseline: Int
             public var fdsLast: Int
-            public var flat: Bool
+            public var verdict: Verdict
         }
         public var seconds: Double
         public var rounds: Int
@@ -57,14 +65,37 @@ public struct Soak: Sendable {
         public var faults: Int
         public var nodes: [Node]
         public var samples: [Sample]
-        public var flat: Bool { nodes.allSatisfy(\.flat) }
+        /// Whether no node kept growing.
+        public var held: Bool { nodes.allSatisfy { $0.verdict != .grew } }
     }
 
-    /// Growth a node may show between the baseline and the end and still be flat: 2 MiB or
-    /// 10 %, whichever is more (allocator noise and a peak's pages kept by malloc), and two
-    /// descriptors (a control connection that is open at the moment of a sample).
-    public static func isFlat(pssBaseline: Int, pssLast: Int, fdsBaseline: Int, fdsLast: Int) -> Bool {
-        pssLast <= pssBaseline + max(2 << 20, pssBaseline / 10) && fdsLast <= fdsBaseline + 2
+    /// How a node's resources went after the warm-up.
+    public enum Verdict: String, Sendable, Codable {
+        /// No more than the tolerance above the baseline at the end.
+        case flat
+        /// Above it, but no more than the tolerance above the half-way sample: a working size
+        /// reached once and kept, not a trend (a delay line's slots, allocated the first time a
+        /// fault delays that link end's frames, are 3.6 MiB at 20 ms and 1 Gbit/s).
+        case stepped
+        /// Growing in the second half too: what a leak per transfer or per fault does.
+        case grew
+    }
+
+    /// The growth a node may show and still count as not growing: 2 MiB or 10 %, whichever is
+    /// more (allocator noise, and pages malloc keeps after a peak), and two descriptors (a
+    /// control connection open at the moment of a sample).
+    public static func isWithinTolerance(from pssBefore: Int, to pssAfter: Int, fdsBefore: Int, fdsAfter: Int) -> Bool {
+        pssAfter <= pssBefore + max(2 << 20, pssBefore / 10) && fdsAfter <= fdsBefore + 2
+    }
+
+    public static func verdict(baseline: Sample, middle: Sample, last: Sample) -> Verdict {
+        if isWithinTolerance(from: baseline.pssBytes, to: last.pssBytes, fdsBefore: baseline.fileDescriptors, fdsAfter: last.fileDescriptors) {
+            return .flat
+        }
+        if isWithinTolerance(from: middle.pssBytes, to: last.pssBytes, fdsBefore: middle.fileDescriptors, fdsAfter: last.fileDescriptors) {
+            return .stepped
+        }
+        return .grew
     }
 
     /// How long a fault lasts, and how long a command may go without a word before it is given up.
@@ -135,11 +166,13 @@ public struct Soak: Sendable {
         samples += last
         let nodes = last.map { entry -> Report.Node in
             let first = baseline[entry.node] ?? entry
+            let after = samples.filter { $0.node == entry.node && $0.seconds >= first.seconds }
+            let halfWay = (first.seconds + entry.seconds) / 2
+            let middle = after.first { $0.seconds >= halfWay } ?? entry
             let peak = samples.filter { $0.node == entry.node }.map(\.pssBytes).max() ?? entry.pssBytes
-            return Report.Node(name: entry.node, pssBaseline: first.pssBytes, pssLast: entry.pssBytes, pssPeak: peak,
-                               fdsBaseline: first.fileDescriptors, fdsLast: entry.fileDescriptors,
-                               flat: Self.isFlat(pssBaseline: first.pssBytes, pssLast: entry.pssBytes,
-                                                 fdsBaseline: first.fileDescriptors, fdsLast: entry.fileDescriptors))
+            return Report.Node(name: entry.node, pssBaseline: first.pssBytes, pssMiddle: middle.pssBytes, pssLast: entry.pssBytes,
+                               pssPeak: peak, fdsBaseline: first.fileDescriptors, fdsLast: entry.fileDescriptors,
+                               verdict: Self.verdict(baseline: first, middle: middle, last: entry))
         }
         return Report(seconds: Date().timeIntervalSince(started), rounds: rounds, transfers: transfers,
                       transfersFailed: failed, faults: faults, nodes: nodes, samples: samples)
