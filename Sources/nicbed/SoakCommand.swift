@@ -9,14 +9,15 @@ struct SoakCommand: ParsableCommand {
         discussion: """
         Each round runs, at once, a TCP transfer, a UDP stream at 20 Mbit/s and pings between
         random hosts; one round in three also impairs a random link end of a node of ours (3 %
-        loss, 20 ms delay, or the link down) for the round. Every --sample, each node process's
+        loss, 20 ms delay, or the link down) for 3 s, then puts its own settings back. Every --sample, each node process's
         PSS (/proc/PID/smaps_rollup) and open descriptors are printed. At the end, each node is
         compared with itself at the end of the warm-up (--warm-up, a sixth of the run by
         default: card memory counts in PSS page by page as it is first used): flat if its PSS grew
         by at most 2 MiB or 10 % and its descriptors by at most 2; stepped if it grew more, but
         not in the second half of the run (a working size reached once, such as a delay line's
         slots the first time a fault delays a link end); grew if it went on growing, which is
-        what a leak does. The exit status is 1 if any node grew.
+        what a leak does; died if its process was gone. The exit status is 1 if any node grew or
+        died.
         Transfers a fault breaks are counted, not fatal. Needs local processes (`nicbed up`,
         not --docker). Not a test: CI runs the short version in TestbedTests.
 
@@ -57,10 +58,13 @@ struct SoakCommand: ParsableCommand {
     func validate() throws {
         _ = try Self.seconds(duration, option: "duration")
         _ = try Self.seconds(sample, option: "sample")
-        if let warmUp {
-            let warm = try Self.seconds(warmUp, option: "warm-up")
-            let total = try Self.seconds(duration, option: "duration")
-            guard warm < total else { throw ValidationError("--warm-up must be shorter than --duration") }
+        let total = try Self.seconds(duration, option: "duration")
+        var warm = total / 6
+        if let warmUp { warm = try Self.seconds(warmUp, option: "warm-up") }
+        guard warm < total else { throw ValidationError("--warm-up must be shorter than --duration") }
+        // At least four samples after the warm-up: the verdict compares its halves.
+        guard try Self.seconds(sample, option: "sample") * 4 <= total - warm else {
+            throw ValidationError("--sample must be at most a quarter of the time after the warm-up (\(Int(total - warm)) s), so that the verdict can tell a step from a trend")
         }
         guard transferBytes > 0 else { throw ValidationError("--transfer-bytes needs a positive number of bytes") }
     }

@@ -100,7 +100,10 @@ enum UDPSendCommand: NodeCommand {
             context.exit(1)
             return
         }
-        context.onCancel = { sender?.stop() }
+        context.onCancel = {
+            sender?.stop()
+            sender = nil
+        }
     }
 }
 

@@ -16,6 +16,8 @@ extension TCPConnection {
         default:
             handleSynchronized(segment, payload: payload)
         }
+        // Charged before the ACK goes, so that the window it carries counts what was just queued.
+        settleMemory()
         transmitWhatIsAllowed()
         // Told only now, with the window, the congestion state and SND.UNA all taken from this
         // ACK: a write from inside the handler then sends by what the peer said last, not by
@@ -24,7 +26,6 @@ extension TCPConnection {
             writablePending = false
             if state.canSend && !finQueued && sendBuffer.freeSpace > 0 { onEvent?(.writable) }
         }
-        settleMemory()
     }
 
     private func handleInSynSent(_ segment: TCPHeaderRepr, payload: Payload?) {

@@ -209,6 +209,8 @@ public final class TCPConnection {
         catchUpWithClock()
         let before = advertisableWindow()
         let count = receiveBuffer.read(into: buffer)
+        // What was read no longer counts against the node: the window below sees that.
+        settleMemory()
         // Receiver-side SWS avoidance: announce a reopened window only once a read grew it by a
         // useful amount (RFC 9293 §3.8.6.2.2), and only if the peer would see it: the right
         // edge the header can say must move by as much (space beyond what 16 bits, scaled, can
@@ -221,7 +223,6 @@ public final class TCPConnection {
                 transmitWhatIsAllowed()
             }
         }
-        settleMemory()
         return count
     }
 

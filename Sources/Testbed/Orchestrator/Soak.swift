@@ -6,8 +6,8 @@ import Foundation
 ///
 /// Each round picks hosts at random (seeded): a TCP bulk transfer between two, UDP at a fixed
 /// rate between two others, pings between a third pair, all at once; and at times a fault on a
-/// random link end of a node of ours (loss, delay, or the link down for a few seconds), undone
-/// at the end of the round. Transfers that a fault breaks are counted, not fatal: the soak is
+/// random link end of a node of ours (loss, delay, or the link down) for three seconds, after
+/// which the link's own settings are put back. Transfers that a fault breaks are counted, not fatal: the soak is
 /// about the nodes' resources, not the transfers' success.
 public struct Soak: Sendable {
     public struct Options: Sendable {
@@ -66,7 +66,7 @@ public struct Soak: Sendable {
         public var nodes: [Node]
         public var samples: [Sample]
         /// Whether no node kept growing.
-        public var held: Bool { nodes.allSatisfy { $0.verdict != .grew } }
+        public var held: Bool { nodes.allSatisfy { $0.verdict == .flat || $0.verdict == .stepped } }
     }
 
     /// How a node's resources went after the warm-up.
@@ -79,6 +79,8 @@ public struct Soak: Sendable {
         case stepped
         /// Growing in the second half too: what a leak per transfer or per fault does.
         case grew
+        /// The process was gone at the end.
+        case died
     }
 
     /// The growth a node may show and still count as not growing: 2 MiB or 10 %, whichever is
@@ -89,6 +91,7 @@ public struct Soak: Sendable {
     }
 
     public static func verdict(baseline: Sample, middle: Sample, last: Sample) -> Verdict {
+        guard last.pssBytes >= 0 && last.fileDescriptors >= 0 else { return .died }
         if isWithinTolerance(from: baseline.pssBytes, to: last.pssBytes, fdsBefore: baseline.fileDescriptors, fdsAfter: last.fileDescriptors) {
             return .flat
         }
@@ -134,12 +137,12 @@ public struct Soak: Sendable {
             rounds += 1
             // A fault lasts a few seconds of the round, then is undone while its traffic goes on.
             let undone = DispatchGroup()
-            if rounds > 1 && random.next(below: 3) == 0, let fault = topology.randomFault(&random) {
+            if rounds > 1 && random.next(below: 3) == 0, let fault = topology.randomFault(&random),
+               let restore = apply(fault) {
                 faults += 1
-                apply(fault)
                 undone.enter()
                 DispatchQueue.global().asyncAfter(deadline: .now() + Self.faultSeconds) {
-                    undo(fault)
+                    undo(restore, on: fault.node)
                     undone.leave()
                 }
             }
@@ -168,7 +171,8 @@ public struct Soak: Sendable {
             let first = baseline[entry.node] ?? entry
             let after = samples.filter { $0.node == entry.node && $0.seconds >= first.seconds }
             let halfWay = (first.seconds + entry.seconds) / 2
-            let middle = after.first { $0.seconds >= halfWay } ?? entry
+            // Strictly before the end, so that growth in the second half can show.
+            let middle = after.dropLast().first { $0.seconds >= halfWay } ?? after.dropLast().last ?? first
             let peak = samples.filter { $0.node == entry.node }.map(\.pssBytes).max() ?? entry.pssBytes
             return Report.Node(name: entry.node, pssBaseline: first.pssBytes, pssMiddle: middle.pssBytes, pssLast: entry.pssBytes,
                                pssPeak: peak, fdsBaseline: first.fileDescriptors, fdsLast: entry.fileDescriptors,
@@ -194,23 +198,28 @@ public struct Soak: Sendable {
         let (pingFrom, pingTo) = pick(&random)
         let port = String(20_000 + number % 20_000)
         let bytes = String(options.transferBytes)
-        let commands: [(SoakTopology.Host, [String], Double)] = [
-            (tcpTo, ["tcp-recv", "-p", port, "-n", bytes], 0),
-            (tcpFrom, ["tcp-send", "-p", port, "-n", bytes, tcpTo.address], 0.3),
-            (udpTo, ["udp-recv", "-p", port, "--idle", "3"], 0),
-            (udpFrom, ["udp-send", "-p", port, "-b", "20000000", "-t", "3", udpTo.address], 0.3),
-            (pingFrom, ["ping", "-c", "20", "-i", "0.1", pingTo.address], 0),
+        // Each sender starts once its receiver says it is listening (or after 10 s without).
+        let tcpListening = DispatchSemaphore(value: 0), udpListening = DispatchSemaphore(value: 0)
+        let commands: [(SoakTopology.Host, [String], waitFor: DispatchSemaphore?, signal: DispatchSemaphore?)] = [
+            (tcpTo, ["tcp-recv", "-p", port, "-n", bytes], nil, tcpListening),
+            (tcpFrom, ["tcp-send", "-p", port, "-n", bytes, tcpTo.address], tcpListening, nil),
+            (udpTo, ["udp-recv", "-p", port, "--idle", "3"], nil, udpListening),
+            (udpFrom, ["udp-send", "-p", port, "-b", "20000000", "-t", "3", udpTo.address], udpListening, nil),
+            (pingFrom, ["ping", "-c", "20", "-i", "0.1", pingTo.address], nil, nil),
         ]
         let statuses = Statuses(count: commands.count)
         let group = DispatchGroup()
-        for (index, (host, arguments, delay)) in commands.enumerated() {
+        for (index, (host, arguments, waitFor, signal)) in commands.enumerated() {
             guard let node = running.record.nodes.first(where: { $0.name == host.name }) else { continue }
             group.enter()
-            DispatchQueue.global().asyncAfter(deadline: .now() + delay) { [running] in
+            DispatchQueue.global().async { [running] in
+                _ = waitFor?.wait(timeout: .now() + 10)
                 // A command silent for `commandTimeout` is given up (the node stops a command
                 // whose client goes): a receiver whose sender never connected, under a fault.
                 let request = ControlRequest(command: .exec, arguments: arguments)
-                let status = (try? running.launcher.control(request, on: node, timeout: Self.commandTimeout) { _ in }) ?? -1
+                let status = (try? running.launcher.control(request, on: node, timeout: Self.commandTimeout) { response in
+                    if let line = response.output, line.hasPrefix("listening") { signal?.signal() }
+                }) ?? -1
                 statuses.set(index, status)
                 group.leave()
             }
@@ -224,29 +233,58 @@ public struct Soak: Sendable {
 
     // MARK: - Faults
 
-    /// A node command that impairs one of its link ends, and the one that undoes it.
+    /// One of the three faults on a link end of a node of ours.
     struct Fault: Sendable {
+        enum Kind: Sendable { case loss, delay, down }
         var node: String
-        var set: [String]
-        var unset: [String]
+        var interface: String
+        var kind: Kind
     }
 
-    private func apply(_ fault: Fault) {
-        guard let node = running.record.nodes.first(where: { $0.name == fault.node }) else { return }
-        _ = try? running.collect(fault.set, on: node)
+    /// Puts `fault` in place and returns the node command that puts back what was there (the
+    /// link's own loss or delay, as `link show` had it); nil if it could not be applied.
+    private func apply(_ fault: Fault) -> [String]? {
+        guard let node = running.record.nodes.first(where: { $0.name == fault.node }),
+              let shown = try? running.collect(["link", "show", fault.interface], on: node), shown.status == 0,
+              let line = shown.output.first(where: { $0.contains("frames it sends:") })
+        else { return nil }
+        let iface = fault.interface
+        let (set, undo): ([String], [String])
+        switch fault.kind {
+        case .loss:
+            (set, undo) = (["link", "set", iface, "loss", "3%"], ["link", "set", iface, "loss", Self.field("loss", in: line) ?? "0%"])
+        case .delay:
+            (set, undo) = (["link", "set", iface, "delay", "20ms"], ["link", "set", iface, "delay", Self.field("delay", in: line) ?? "0"])
+        case .down:
+            (set, undo) = (["link", "down", iface], line.contains(" down,") ? ["link", "down", iface] : ["link", "up", iface])
+        }
+        guard let applied = try? running.collect(set, on: node), applied.status == 0 else { return nil }
+        return undo
     }
 
-    private func undo(_ fault: Fault) {
-        guard let node = running.record.nodes.first(where: { $0.name == fault.node }) else { return }
-        _ = try? running.collect(fault.unset, on: node)
+    private func undo(_ command: [String], on nodeName: String) {
+        guard let node = running.record.nodes.first(where: { $0.name == nodeName }) else { return }
+        let result = try? running.collect(command, on: node)
+        if result?.status != 0 { log("could not undo a fault on \(nodeName): `\(command.joined(separator: " "))`: \(result?.errors.joined(separator: " ") ?? "no answer")") }
+    }
+
+    /// A field's value in `link show`'s line ("…, frames it sends: loss 1%, delay 20ms, …").
+    static func field(_ name: String, in line: String) -> String? {
+        guard let marker = line.range(of: "frames it sends:") else { return nil }
+        for entry in line[marker.upperBound...].split(separator: ",") {
+            let words = entry.split(separator: " ")
+            if words.count == 2 && words[0] == name { return String(words[1]) }
+        }
+        return nil
     }
 
     // MARK: - Samples
 
     private func sample(at seconds: Double) -> [Sample] {
         running.record.nodes.filter(\.isOurProcess).map { node in
-            Sample(node: node.name, seconds: seconds, pssBytes: Self.pss(of: node.pid) ?? 0,
-                   fileDescriptors: Self.fileDescriptors(of: node.pid) ?? 0)
+            // -1: the process is gone (the verdict says so; it is never taken for "flat").
+            Sample(node: node.name, seconds: seconds, pssBytes: Self.pss(of: node.pid) ?? -1,
+                   fileDescriptors: Self.fileDescriptors(of: node.pid) ?? -1)
         }
     }
 
@@ -284,11 +322,8 @@ struct SoakTopology {
     func randomFault(_ random: inout SoakRandom) -> Soak.Fault? {
         guard !linkEnds.isEmpty else { return nil }
         let end = linkEnds[random.next(below: linkEnds.count)]
-        switch random.next(below: 3) {
-        case 0: return Soak.Fault(node: end.node, set: ["link", "set", end.interface, "loss", "3%"], unset: ["link", "set", end.interface, "loss", "0%"])
-        case 1: return Soak.Fault(node: end.node, set: ["link", "set", end.interface, "delay", "20ms"], unset: ["link", "set", end.interface, "delay", "0"])
-        default: return Soak.Fault(node: end.node, set: ["link", "down", end.interface], unset: ["link", "up", end.interface])
-        }
+        let kinds: [Soak.Fault.Kind] = [.loss, .delay, .down]
+        return Soak.Fault(node: end.node, interface: end.interface, kind: kinds[random.next(below: kinds.count)])
     }
 }
 
