@@ -1,4 +1,5 @@
 import Foundation
+import SmartNIC
 
 /// `nicbed soak`: hours of mixed traffic with faults across a running topology, sampling every
 /// node process's memory (PSS) and open file descriptors, to show that neither grows: what a
@@ -327,17 +328,11 @@ struct SoakTopology {
     }
 }
 
-/// SplitMix64: the soak's choices repeat for a seed.
-struct SoakRandom {
-    private var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9e37_79b9_7f4a_7c15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xbf58_476d_1ce4_e5b9
-        z = (z ^ (z >> 27)) &* 0x94d0_49bb_1331_11eb
-        return z ^ (z >> 31)
-    }
+/// The soak's choices come from the impairments' seeded generator: they repeat for a seed.
+typealias SoakRandom = SeededRandom
+
+extension SeededRandom {
+    /// A value in 0..<bound.
     mutating func next(below bound: Int) -> Int { Int(next() % UInt64(bound)) }
 }
 
