@@ -33,7 +33,6 @@ struct FileServerSimulation {
         func exchange(_ request: [UInt8]) throws -> String {
             let connection = try client.connect(to: IPv4Address(10, 0, 0, 1), port: 80)
             var answer: [UInt8] = []
-            var buffer = [UInt8](repeating: 0, count: 65_536)
             var offset = 0
             var closed = false
             func pump() {
@@ -47,12 +46,7 @@ struct FileServerSimulation {
                 switch event {
                 case .connected, .writable: pump()
                 case .readable, .endOfStream:
-                    while true {
-                        let count = buffer.withUnsafeMutableBytes { connection.receive(into: $0) }
-                        if count == 0 { break }
-                        answer += buffer[..<count]
-                    }
-                    if connection.isEndOfStream { connection.close() }
+                    connection.readAll(appendingTo: &answer)
                 case .closed: closed = true
                 }
             }

@@ -16,7 +16,7 @@ struct FileTransferFailures {
     /// are out; returns what the server answered and how the connection ended.
     static func upload(_ world: World, _ bytes: [UInt8], then: @escaping (TCPConnection) -> Void) throws -> (String, TCPError?) {
         let connection = try world.client.connect(to: IPv4Address(10, 0, 0, 1), port: 80)
-        var answer: [UInt8] = [], buffer = [UInt8](repeating: 0, count: 65_536)
+        var answer: [UInt8] = []
         var ended: TCPError?? = nil
         var offset = 0, handedOver = false
         func pump() {
@@ -34,12 +34,7 @@ struct FileTransferFailures {
             switch event {
             case .connected, .writable: pump()
             case .readable, .endOfStream:
-                while true {
-                    let count = buffer.withUnsafeMutableBytes { connection.receive(into: $0) }
-                    if count == 0 { break }
-                    answer += buffer[..<count]
-                }
-                if connection.isEndOfStream { connection.close() }
+                connection.readAll(appendingTo: &answer)
             case let .closed(error): ended = .some(error)
             }
         }

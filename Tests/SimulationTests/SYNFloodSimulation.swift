@@ -75,18 +75,12 @@ struct SYNFloodSimulation {
             let connection = try client.connect(to: World.serverAddress, port: 80)
             let request = Array("GET /file.bin HTTP/1.1\r\nHost: server\r\n\r\n".utf8)
             var answer: [UInt8] = []
-            var buffer = [UInt8](repeating: 0, count: 65_536)
             var done = false
             connection.onEvent = { event in
                 switch event {
                 case .connected: _ = connection.send(request)
                 case .readable, .endOfStream:
-                    while true {
-                        let count = buffer.withUnsafeMutableBytes { connection.receive(into: $0) }
-                        if count == 0 { break }
-                        answer += buffer[..<count]
-                    }
-                    if connection.isEndOfStream { connection.close() }
+                    connection.readAll(appendingTo: &answer)
                 case .closed: done = true
                 case .writable: break
                 }
