@@ -74,7 +74,7 @@ protocol NodeCommand {
 
 public enum NodeCommands {
     static let all: [any NodeCommand.Type] = [PingCommand.self, StatsCommand.self, AddrCommand.self, TCPSendCommand.self,
-                                              TCPReceiveCommand.self, UDPSendCommand.self, UDPReceiveCommand.self, CaptureCommand.self, LinkCommand.self, FilterCommand.self, NICCommand.self, FetchCommand.self, ServeCommand.self]
+                                              TCPReceiveCommand.self, UDPSendCommand.self, UDPReceiveCommand.self, CaptureCommand.self, LinkCommand.self, FilterCommand.self, NICCommand.self, FetchCommand.self, ServeCommand.self, SocketsCommand.self]
     /// What a switch can do: it has ports and a bridge, no IP stack.
     static let switchCommands: Set<String> = [StatsCommand.name, CaptureCommand.name, LinkCommand.name, FilterCommand.name]
 

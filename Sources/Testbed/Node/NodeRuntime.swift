@@ -124,9 +124,10 @@ public final class NodeRuntime {
         }
         deadlineTimer = LoopTimer(loop: loop)
         hook = IterationHook(loop: loop) { [unowned self] in self.service() }
-        // Captures can start at any time (`nicbed capture`): flush whatever is open each second.
+        // Captures can start at any time (`nicbed capture`): flush whatever is open five times a
+        // second, so a live capture (`capture -w -`) lags by 200 ms at most.
         let timer = LoopTimer(loop: loop)
-        timer.start(after: 1000, repeating: 1000) { [unowned self] in self.tunnels.forEach { $0.port.capture?.flush() } }
+        timer.start(after: 200, repeating: 200) { [unowned self] in self.tunnels.forEach { $0.port.capture?.flush() } }
         flushTimer = timer
         if spec.kind == .host {
             let disk = runDirectory.diskPath(node: spec.name)

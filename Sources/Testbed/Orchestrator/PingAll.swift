@@ -5,9 +5,39 @@ public enum PingAll {
     public struct Outcome: Sendable {
         /// For each host in file order: the hosts it reached, nil where it did not.
         public var rows: [(host: String, reached: [String?])]
+        /// Every pair tried, in the order tried (`pingall --json`).
+        public var pairs: [Pair] = []
         public var sent: Int
         public var received: Int
         public var droppedPercent: Int { sent == 0 ? 0 : (sent - received) * 100 / sent }
+    }
+
+    /// One source pinging one destination. The names are containerlab-like snake case, as in
+    /// `status --json`.
+    public struct Pair: Codable, Sendable, Equatable {
+        public var source: String
+        public var destination: String
+        /// The address pinged; nil when the destination's address is unknown (it does not answer).
+        public var destination_address: String?
+        public var sent: Int
+        public var reached: Bool
+    }
+
+    /// `pingall --json`: the run's name, the pairs, and the totals the summary line gives.
+    public struct Report: Codable, Sendable, Equatable {
+        public var lab_name: String
+        public var pairs: [Pair]
+        public var sent: Int
+        public var received: Int
+        public var dropped_percent: Int
+
+        public init(labName: String, _ outcome: Outcome) {
+            lab_name = labName
+            pairs = outcome.pairs
+            sent = outcome.sent
+            received = outcome.received
+            dropped_percent = outcome.droppedPercent
+        }
     }
 
     /// Hosts and Linux nodes, and the address each is pinged at (its first interface's), from
@@ -33,6 +63,8 @@ public enum PingAll {
                 outcome.sent += 1
                 guard source.address != nil, let address = target.address else {
                     reached.append(nil)
+                    outcome.pairs.append(Pair(source: source.node.name, destination: target.node.name,
+                                              destination_address: target.address, sent: count, reached: false))
                     continue
                 }
                 let result = try running.collect(["ping", "-c", String(count), "-i", "0.2", "-W", String(timeout), address],
@@ -43,6 +75,8 @@ public enum PingAll {
                 } else {
                     reached.append(nil)
                 }
+                outcome.pairs.append(Pair(source: source.node.name, destination: target.node.name,
+                                          destination_address: address, sent: count, reached: result.status == 0))
             }
             outcome.rows.append((source.node.name, reached))
             progress(line(source.node.name, reached))

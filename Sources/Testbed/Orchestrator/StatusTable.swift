@@ -4,19 +4,13 @@ import Foundation
 public enum StatusTable {
     public static func render(_ running: RunningTopology) -> String {
         var rows: [[String]] = [["NODE", "KIND", "PID", "STATE", "IFACE", "ADDRESS", "MAC", "UNDERLAY", "PEER"]]
-        for node in running.record.nodes {
-            let pid = node.isOurProcess ? String(node.pid) : "-"
-            var state = running.state(of: node)
-            // A linux or external node has no process of ours to ask: the record says it all.
-            var interfaces = node.interfaces ?? []
-            if state == .running {
-                if let status = running.status(of: node) { interfaces = status.interfaces } else { state = .notAnswering }
+        for node in NodeReport.collect(running) {
+            let pid = node.pid.map(String.init) ?? "-"
+            if node.interfaces.isEmpty {
+                rows.append([node.name, node.kind, pid, node.state, "-", "-", "-", "-", "-"])
             }
-            if interfaces.isEmpty {
-                rows.append([node.name, node.kind, pid, state.description, "-", "-", "-", "-", "-"])
-            }
-            for (index, interface) in interfaces.enumerated() {
-                rows.append(index == 0 ? [node.name, node.kind, pid, state.description] : ["", "", "", ""])
+            for (index, interface) in node.interfaces.enumerated() {
+                rows.append(index == 0 ? [node.name, node.kind, pid, node.state] : ["", "", "", ""])
                 rows[rows.count - 1] += [interface.name, interface.address, interface.mac, interface.underlay, interface.peer]
             }
         }
