@@ -12,7 +12,7 @@ let framePath: [SwiftSetting] = [.unsafeFlags(["-enforce-exclusivity=unchecked"]
 
 let package = Package(
     name: "nicbed",
-    platforms: [.macOS(.v13)],
+    platforms: [.macOS(.v14)],
     products: [
         .executable(name: "nicbed", targets: ["nicbed"]),
     ],
@@ -22,6 +22,16 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
         .package(url: "https://github.com/apple/swift-collections", from: "1.1.0"),
         .package(url: "https://github.com/apple/swift-crypto", from: "3.0.0"),
+        // `nicbed web`: the page, its websocket and /metrics (the HTTP of the CLI is theirs;
+        // the HTTP our nodes speak over our own TCP is Apps/HTTP).
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird-websocket", from: "2.8.1"),
+        .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
+        // Named for the products `Web` imports; hummingbird brings them anyway.
+        .package(url: "https://github.com/apple/swift-nio", from: "2.81.0"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.6.0"),
+        .package(url: "https://github.com/apple/swift-http-types", from: "1.0.0"),
     ],
     targets: [
         .systemLibrary(name: "CLibUV", pkgConfig: "libuv",
@@ -58,13 +68,30 @@ let package = Package(
         ]),
         // `nicbed bench`: the figures of the frame path, ours against the Linux kernel's.
         .target(name: "Bench", dependencies: ["Testbed", "SmartNIC"]),
+        // `nicbed web`: the running topologies drawn live in a browser, their controls, and
+        // /metrics for Prometheus; it reads and drives the nodes as the CLI's commands do.
+        .target(name: "Web", dependencies: [
+            "Testbed", "Topology", "NetStack", "SmartNIC",
+            .product(name: "Hummingbird", package: "hummingbird"),
+            .product(name: "HummingbirdWebSocket", package: "hummingbird-websocket"),
+            .product(name: "Metrics", package: "swift-metrics"),
+            .product(name: "Prometheus", package: "swift-prometheus"),
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOPosix", package: "swift-nio"),
+            .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            .product(name: "HTTPTypes", package: "swift-http-types"),
+            .product(name: "Logging", package: "swift-log"),
+        ]),
         // The parsers that take outside input as fuzz targets, and the tool that runs them
         // (`scripts/fuzz` builds it under libFuzzer; otherwise it replays inputs and writes seeds).
         .target(name: "Fuzzing", dependencies: ["Wire", "SmartNIC", "NetStack", "Topology", "Apps", "Simulation", "Testbed", "Scenarios"]),
         .executableTarget(name: "nicbed-fuzz", dependencies: ["Fuzzing"]),
         .executableTarget(name: "nicbed", dependencies: [
-            "Testbed", "Topology", "Apps", "Scenarios", "Bench",
+            "Testbed", "Topology", "Apps", "Scenarios", "Bench", "Web",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            .product(name: "Crypto", package: "swift-crypto"),
+            .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
             .product(name: "Logging", package: "swift-log"),
         ]),
         // Test support: counts the heap allocations of a stretch of code (the smart path's

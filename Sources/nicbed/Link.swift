@@ -42,17 +42,14 @@ struct Link: ParsableCommand {
     }
 
     func run() throws {
+        let status: Int32
         do {
-            if let far = try Orchestrator.ourEndFacing(node: end.node, interface: end.interface, runName: topologyName) {
-                // What l1:eth0 sends is impaired, and shown, as it arrives at our end.
-                let incoming = action == .set || action == .show ? ["--incoming"] : []
-                StandardStreams.error("\(end) has no NIC of ours: its frames are impaired on arrival at \(far.node):\(far.interface)")
-                try Exec.run(["link", action.rawValue, far.interface] + incoming + settings, on: far.node, runName: topologyName)
-                return
-            }
-        } catch let error as OrchestratorError {
+            status = try LinkControl.run(LinkControl.Action(rawValue: action.rawValue)!, node: end.node, interface: end.interface,
+                                         settings: settings, runName: topologyName, notice: StandardStreams.error,
+                                         output: StandardStreams.output, error: StandardStreams.error)
+        } catch {
             throw Failure(error.description)
         }
-        try Exec.run(["link", action.rawValue, end.interface] + settings, on: end.node, runName: topologyName)
+        if status != 0 { throw ExitCode(status) }
     }
 }

@@ -27,6 +27,6 @@ struct Nicbed: ParsableCommand {
         (default /tmp/nicbed/<topology name>).
         """,
         subcommands: [Demo.self, Up.self, Down.self, Status.self, Exec.self, Copy.self, PingAllCommand.self, Stats.self, Link.self,
-                      Capture.self, Logs.self, Graph.self, Compose.self, TestCommand.self, SoakCommand.self, BenchCommand.self, Node.self, BenchTunnel.self, Probe.self, LinuxContainerCommand.self]
+                      Capture.self, WebCommand.self, Logs.self, Graph.self, Compose.self, TestCommand.self, SoakCommand.self, BenchCommand.self, Node.self, BenchTunnel.self, Probe.self, LinuxContainerCommand.self]
     )
 }
