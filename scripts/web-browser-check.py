@@ -19,6 +19,7 @@ import time
 from selenium import webdriver
 from selenium.webdriver.chrome.options import Options
 from selenium.webdriver.chrome.service import Service
+from selenium.common.exceptions import StaleElementReferenceException
 from selenium.webdriver.common.by import By
 
 
@@ -35,6 +36,16 @@ def wait_until(what, check, seconds=20):
             return value
         time.sleep(0.2)
     fail("timed out after %d s waiting for %s" % (seconds, what))
+
+
+def fresh(read, attempts=20):
+    """The page redraws itself on every sample: an element found just before may be gone."""
+    for _ in range(attempts):
+        try:
+            return read()
+        except StaleElementReferenceException:
+            time.sleep(0.05)
+    fail("the page kept redrawing the element being read")
 
 
 def main():
@@ -58,8 +69,8 @@ def main():
         wait_until("the first sample on the page", lambda: samples() >= 1)
 
         section = "section[data-topology='%s']" % arguments.run
-        nodes = sorted(e.get_attribute("data-node") for e in driver.find_elements(By.CSS_SELECTOR, section + " svg g[data-node]"))
-        links = driver.find_elements(By.CSS_SELECTOR, section + " svg line[data-link]")
+        nodes = fresh(lambda: sorted(e.get_attribute("data-node") for e in driver.find_elements(By.CSS_SELECTOR, section + " svg g[data-node]")))
+        links = fresh(lambda: [e.get_attribute("data-link") for e in driver.find_elements(By.CSS_SELECTOR, section + " svg line[data-link]")])
         print("nodes on the page: %s; links: %d" % (", ".join(nodes), len(links)), flush=True)
         if nodes != ["h1", "h2", "r1"]:
             fail("expected the nodes h1, h2, r1, saw %s" % nodes)
@@ -74,8 +85,10 @@ def main():
                                   stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
 
         def rate_text():
-            cell = driver.find_elements(By.CSS_SELECTOR, section + " tr[data-end='h1:eth0'] td[data-field='tx-rate']")
-            return cell[0].text if cell else ""
+            def read():
+                cell = driver.find_elements(By.CSS_SELECTOR, section + " tr[data-end='h1:eth0'] td[data-field='tx-rate']")
+                return cell[0].text if cell else ""
+            return fresh(read)
 
         seen = []
         deadline = time.time() + 20
@@ -100,14 +113,16 @@ def main():
 
         if ping() != 0:
             fail("h1 does not reach h2 before the link is taken down")
-        state = lambda: driver.find_element(By.CSS_SELECTOR, section + " tr[data-end='h1:eth0'] td[data-field='state']").text
-        driver.find_element(By.CSS_SELECTOR, section + " button[data-action='down'][data-end='h1:eth0']").click()
+        state = lambda: fresh(lambda: driver.find_element(By.CSS_SELECTOR, section + " tr[data-end='h1:eth0'] td[data-field='state']").text)
+        press = lambda action: fresh(lambda: driver.find_element(
+            By.CSS_SELECTOR, section + " button[data-action='%s'][data-end='h1:eth0']" % action).click())
+        press("down")
         wait_until("the page to show h1:eth0 down", lambda: state() == "down")
         status = ping()
         print("after the page's down: the page says %s, ping exits %d" % (state(), status), flush=True)
         if status == 0:
             fail("pings still answered with h1:eth0 down")
-        driver.find_element(By.CSS_SELECTOR, section + " button[data-action='up'][data-end='h1:eth0']").click()
+        press("up")
         wait_until("the page to show h1:eth0 up", lambda: state() == "up")
         status = ping()
         print("after the page's up: the page says %s, ping exits %d" % (state(), status), flush=True)

@@ -24,7 +24,7 @@ svg { border: 1px solid #ddd; background: #fbfbfb; }
 .node.down circle, .node.down rect { fill: #f4c7c7; }
 .node text { font-size: 13px; text-anchor: middle; }
 .link { stroke: #4a7; stroke-width: 3; } .link.down { stroke: #c33; stroke-dasharray: 6 4; } .link.impaired { stroke: #d90; }
-.label { font-size: 11px; fill: #444; }
+.label { font-size: 11px; fill: #444; text-anchor: middle; }
 table { border-collapse: collapse; margin: 0.4em 0; }
 td, th { border: 1px solid #ddd; padding: 2px 6px; text-align: right; font-variant-numeric: tabular-nums; }
 th { background: #f0f0f0; } td.left, th.left { text-align: left; }
@@ -99,10 +99,10 @@ function drawGraph(topology) {
     svg.appendChild(el("line", { class: "link" + (down ? " down" : impaired ? " impaired" : ""), x1: pa.x, y1: pa.y, x2: pb.x, y2: pb.y,
       "data-link": topology.name + "/" + link.id, "data-ends": a.end + " " + b.end }));
     link.ends.forEach((end, i) => {
-      const from = i == 0 ? pa : pb, to = i == 0 ? pb : pa;
-      const x = from.x + (to.x - from.x) * 0.28, y = from.y + (to.y - from.y) * 0.28 + (i == 0 ? -14 : 22);
+      // Both ends' labels at the middle of the link, a's above it and b's below, named in full.
+      const x = (pa.x + pb.x) / 2, y = (pa.y + pb.y) / 2 + (i == 0 ? -10 : 20);
       const r = end.rates;
-      const text = end.end.split(":")[1] + (end.up === false ? " DOWN" : "") + (r ? " ↑" + fmtRate(r.txBitsPerSecond) : "") + (end.impairments ? " [" + end.impairments + "]" : "");
+      const text = end.end + (end.up === false ? " DOWN" : "") + (r ? " ↑" + fmtRate(r.txBitsPerSecond) : "") + (end.impairments ? " [" + end.impairments + "]" : "");
       svg.appendChild(el("text", { class: "label", x, y, "data-end-label": end.end }, text));
     });
   }

@@ -8,10 +8,10 @@ struct BenchCommand: ParsableCommand {
         commandName: "bench",
         abstract: "Measure the testbed: tunnel ceiling, TCP goodput, the kernel's TCP, ping, cp, start-up.",
         discussion: """
-        Every figure is measured in this run, and each target is a ratio or bound on figures \
-        of this same run (a shared machine's noise cancels as far as it can). Prints a table \
-        and writes the figures as JSON. Run it on a release build; the Linux kernel's figures \
-        (iperf3 and ping between two namespaces over VXLAN) need root and iperf3.
+        Every figure is measured in this run, and each target is a ratio or bound on figures of this \
+        same run (a shared machine's noise cancels as far as it can). Prints a table and writes the \
+        figures as JSON. Run it on a release build; the Linux kernel's figures (iperf3 and ping \
+        between two namespaces over VXLAN) need root and iperf3.
 
         Examples:
           nicbed bench                              everything, JSON to bench.json
@@ -76,6 +76,9 @@ struct BenchCommand: ParsableCommand {
 /// as one JSON line.
 struct BenchTunnel: ParsableCommand {
     static let configuration = CommandConfiguration(commandName: "bench-tunnel", abstract: "One end of `nicbed bench`'s tunnel ceiling.",
+                                                    discussion: """
+                                                      nicbed bench-tunnel receive --local 40001 --peer 40000 --seconds 3
+                                                    """,
                                                     shouldDisplay: false)
 
     @Argument(help: "send or receive")

@@ -10,22 +10,22 @@ struct Capture: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Record one interface of a running node: live to standard output or a file, or to the run directory.",
         discussion: """
-        With -w, frames stream as they cross the interface until Ctrl-C (or until the reader
-        closes the pipe); `-w -` writes pcap to standard output:
+        With -w, frames stream as they cross the interface until Ctrl-C (or until the reader closes \
+        the pipe); `-w -` writes pcap to standard output:
           nicbed capture -w - h1:eth0 | tshark -r - -c 10
           nicbed capture -w - h1:eth0 | wireshark -k -i -
           nicbed capture -w h1.pcap --filter 'tcp and port 80' h1:eth0
-        A filter is a small part of tcpdump's language: ip, arp, icmp, tcp, udp; host A, net A/N,
-        port N, each optionally after src or dst; and, or, not, parentheses.
+        A filter is a small part of tcpdump's language: ip, arp, icmp, tcp, udp; host A, net A/N, port \
+        N, each optionally after src or dst; and, or, not, parentheses.
 
-        Without -w, the node records to <run dir>/<node>-<iface>.pcap until `--stop` (`nicbed up
-        --capture`, or `capture: true` in the topology, records every interface from the start).
-        The node flushes the file five times a second, so it can be read while it grows:
+        Without -w, the node records to <run dir>/<node>-<iface>.pcap until `--stop` (`nicbed up \
+        --capture`, or `capture: true` in the topology, records every interface from the start). The \
+        node flushes the file five times a second, so it can be read while it grows:
           nicbed capture h1:eth0
           nicbed capture --stop h1:eth0
 
-        For a linux or external node, which has no NIC of ours, the frames are recorded at the
-        other end of the link (the same frames, less those lost on their way in).
+        For a linux or external node, which has no NIC of ours, the frames are recorded at the other \
+        end of the link (the same frames, less those lost on their way in).
         """)
 
     @Option(name: .customLong("run"), help: "The topology, when several are running.")

@@ -7,14 +7,18 @@ struct Compose: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Write a topology as a docker compose file (what `nicbed up --docker` runs).",
         discussion: """
-        One service per node: our nodes run `nicbed node` in the image, peers found by service name on the project's network; a linux node is a container with NET_ADMIN whose namespace holds its VXLAN devices, and the image it names (`image:`) runs in that namespace as NODE-app. The topology is mounted read-only and the run directory read-write at the same paths as here.
+        One service per node: our nodes run `nicbed node` in the image, peers found by service name on \
+        the project's network; a linux node is a container with NET_ADMIN whose namespace holds its \
+        VXLAN devices, and the image it names (`image:`) runs in that namespace as NODE-app. The \
+        topology is mounted read-only and the run directory read-write at the same paths as here.
 
           nicbed compose topologies/line3.yaml -o line3.compose.yaml
           docker compose -p line3 -f line3.compose.yaml up -d      (or docker-compose)
           docker compose -p line3 -f line3.compose.yaml ps         health of every node
           docker compose -p line3 -f line3.compose.yaml down -v
 
-        `nicbed up --docker` does the same and waits until every node is healthy, and then every nicbed command works on the run.
+        `nicbed up --docker` does the same and waits until every node is healthy, and then every \
+        nicbed command works on the run.
         """)
 
     @Argument(help: "The topology file (YAML).")

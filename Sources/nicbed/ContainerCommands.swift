@@ -7,6 +7,10 @@ import Topology
 struct Probe: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Exit 0 when a node is ready: its control socket answers and every peer has an address, or its ready file exists.",
+        discussion: """
+        A container's health check (`nicbed compose` writes it).
+          nicbed probe --socket /run/nicbed/h1.sock
+        """,
         shouldDisplay: false)
 
     @Option(help: "A node's control socket.")
@@ -32,6 +36,9 @@ struct LinuxContainerCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "linux-container",
         abstract: "Make a linux node's VXLAN devices, addresses and routes in this container's namespace, then follow its peers (what `nicbed compose` runs).",
+        discussion: """
+          nicbed linux-container --topology /topology.yaml --name l1
+        """,
         shouldDisplay: false)
 
     @Option(help: "The topology file.")

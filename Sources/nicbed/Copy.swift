@@ -13,14 +13,17 @@ struct Copy: ParsableCommand {
         discussion: """
         Each side is a local path or NODE:/path on a host's disk (its directory in the run directory).
 
-        Between two hosts the destination downloads from the source's file server (`serve:` in the topology) over the emulated network, through nicbed's TCP; to or from this machine the file is copied straight to or from the host's disk.
+        Between two hosts the destination downloads from the source's file server (`serve:` in the \
+        topology) over the emulated network, through nicbed's TCP; to or from this machine the file is \
+        copied straight to or from the host's disk.
 
           nicbed cp big.bin h1:/big.bin        local -> node
           nicbed cp h1:/big.bin h2:/copy.bin   node -> node, over the emulated network
           nicbed cp h2:/copy.bin ./back.bin    node -> local
           nicbed cp --resume h1:/big.bin h2:/copy.bin   finish an interrupted copy
 
-        The last line gives the size, time, goodput and the SHA-256 of both ends; the exit status is 1 when they differ or the copy failed.
+        The last line gives the size, time, goodput and the SHA-256 of both ends; the exit status is 1 \
+        when they differ or the copy failed.
         """)
 
     @Option(name: .customLong("run"), help: "The topology, when several are running.")

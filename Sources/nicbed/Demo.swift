@@ -6,10 +6,12 @@ struct Demo: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Show nicbed in one command: a file copied host to host across a router, on smart and on conventional NICs.",
         discussion: """
-        Brings up a built-in topology (h1 - r1 - h2, every node its own process), puts a
-        generated file on h1, copies it to h2 over the emulated network (nicbed's TCP, HTTP
-        file servers), once with every NIC smart and once conventional, prints each copy and
-        the NIC figures of both runs side by side, and tears everything down.
+        Brings up a built-in topology (h1 - r1 - h2, every node its own process), puts a generated \
+        file on h1, copies it to h2 over the emulated network (nicbed's TCP, HTTP file servers), once \
+        with every NIC smart and once conventional, prints each copy and the NIC figures of both runs \
+        side by side, and tears everything down.
+          nicbed demo
+          nicbed demo --size 256 --base-port 48000
         """)
 
     @Option(help: "Size of the generated file in MiB.")

@@ -7,18 +7,20 @@ import Glibc
 
 struct Exec: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Run a command inside a node: ping, stats, addr, tcp-send, tcp-recv, fetch, serve, link, filter, nic, capture; in a linux node, any program.",
+        abstract: "Run a command inside a node: ping, stats, addr, sockets, tcp-send, tcp-recv, fetch, serve, link, filter, nic, capture; in a linux node, any program.",
         discussion: """
         `nicbed exec NODE COMMAND --help` shows a command's usage. Examples:
           nicbed exec h1 ping -c 5 -t 2 10.0.2.1
           nicbed exec h1 stats --json
           nicbed exec h1 addr
-          nicbed exec h2 tcp-recv -n 100M          (then, elsewhere)  nicbed exec h1 tcp-send -n 100M 10.0.2.1
+          nicbed exec h1 sockets                   (TCP connections: cwnd, RTT, retransmissions)
+          nicbed exec h2 tcp-recv -n 100M          (then, elsewhere)  nicbed exec h1 tcp-send -n 100M \
+          10.0.2.1
           nicbed exec h2 fetch 10.0.1.1 /big.bin /big.bin
           nicbed exec h2 filter add eth0 nosyn tcp syn     (drop h2's connection attempts)
           nicbed exec h2 nic card-memory eth0 64KiB        (shrink h2's card while it runs)
-        In a node of kind linux the command is any program, run in the node's network namespace
-        (as `ip netns exec`, so as root):
+        In a node of kind linux the command is any program, run in the node's network namespace (as \
+        `ip netns exec`, so as root):
           nicbed exec l1 -- ping -c 3 10.0.1.1
           nicbed exec l1 -- curl -o /tmp/big.bin http://10.0.1.1/big.bin
         """)

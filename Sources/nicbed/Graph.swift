@@ -6,8 +6,8 @@ struct Graph: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Draw a topology: Graphviz DOT on standard output, or SVG/PNG with Graphviz's dot.",
         discussion: """
-          nicbed graph topologies/line3.yaml              DOT on standard output
-          nicbed graph topologies/line3.yaml -o line3.svg  rendered with `dot` (apt install graphviz)
+          nicbed graph topologies/line3.yaml              DOT on standard output nicbed graph \
+          topologies/line3.yaml -o line3.svg  rendered with `dot` (apt install graphviz)
         """)
 
     @Argument(help: "The topology file.")

@@ -6,9 +6,9 @@ struct Link: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Show or change a link end while the topology runs: impairments of what it sends, up or down.",
         discussion: """
-        Settings apply to the frames the named end sends (each direction of a link has its own);
-        `down` drops everything crossing that end, both ways, until `up`. For the end of a linux
-        or external node, which has no NIC of ours, its frames are impaired where they arrive:
+        Settings apply to the frames the named end sends (each direction of a link has its own); \
+        `down` drops everything crossing that end, both ways, until `up`. For the end of a linux or \
+        external node, which has no NIC of ours, its frames are impaired where they arrive:
         at the other end of its link, which `show` and `set` then name.
           nicbed link show h1:eth0
           nicbed link set h1:eth0 loss 5% delay 20ms

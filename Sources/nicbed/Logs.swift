@@ -3,7 +3,12 @@ import Foundation
 import Testbed
 
 struct Logs: ParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Print a node's log (kept in the run directory after `down` too).")
+    static let configuration = CommandConfiguration(
+        abstract: "Print a node's log (kept in the run directory after `down` too).",
+        discussion: """
+          nicbed logs h1
+          nicbed logs -n 20 r1 --run line3
+        """)
 
     @Option(name: .customLong("run"), help: "The topology, when several have run.")
     var topologyName: String?

@@ -9,9 +9,10 @@ struct Node: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Run one node of a topology in this process (what `nicbed up` starts for each node).",
         discussion: """
-            `nicbed up` hands each node its resolved configuration (--config, a JSON file it \
-            writes into the run directory), so no node parses the whole topology. By hand, or \
-            in a container, give --topology and --name instead.
+            `nicbed up` hands each node its resolved configuration (--config, a JSON file it writes \
+            into the run directory), so no node parses the whole topology. By hand, or in a \
+            container, give --topology and --name instead.
+              nicbed node --topology topologies/pair.yaml --name h1 --run-dir /tmp/pair
             """)
 
     @Option(help: "The node's resolved configuration, as `nicbed up` writes it.")

@@ -6,10 +6,10 @@ struct PingAllCommand: ParsableCommand {
         commandName: "pingall",
         abstract: "Every host pings every other host; prints who reaches whom, as Mininet's pingall.",
         discussion: """
-        A host is pinged at its first interface's address. `h1 -> h2 X h4` means h1 reached h2 and
-        h4 but not h3. The exit status is 1 when any pair did not answer. --json prints
-        {lab_name, pairs: [{source, destination, destination_address, sent, reached}], sent,
-        received, dropped_percent} instead.
+        A host is pinged at its first interface's address. `h1 -> h2 X h4` means h1 reached h2 and h4 \
+        but not h3. The exit status is 1 when any pair did not answer. --json prints {lab_name, pairs: \
+        [{source, destination, destination_address, sent, reached}], sent, received, dropped_percent} \
+        instead.
           nicbed pingall
           nicbed pingall -c 3 -W 0.5 --json
         """)

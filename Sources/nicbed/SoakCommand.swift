@@ -7,19 +7,18 @@ struct SoakCommand: ParsableCommand {
         commandName: "soak",
         abstract: "Mixed traffic with faults across a running topology for a long time, watching that no node's memory or file descriptors grow.",
         discussion: """
-        Each round runs, at once, a TCP transfer, a UDP stream at 20 Mbit/s and pings between
-        random hosts; one round in three also impairs a random link end of a node of ours (3 %
-        loss, 20 ms delay, or the link down) for 3 s, then puts its own settings back. Every --sample, each node process's
-        PSS (/proc/PID/smaps_rollup) and open descriptors are printed. At the end, each node is
-        compared with itself at the end of the warm-up (--warm-up, a sixth of the run by
-        default: card memory counts in PSS page by page as it is first used): flat if its PSS grew
-        by at most 2 MiB or 10 % and its descriptors by at most 2; stepped if it grew more, but
-        not in the second half of the run (a working size reached once, such as a delay line's
-        slots the first time a fault delays a link end); grew if it went on growing, which is
-        what a leak does; died if its process was gone. The exit status is 1 if any node grew or
-        died.
-        Transfers a fault breaks are counted, not fatal. Needs local processes (`nicbed up`,
-        not --docker). Not a test: CI runs the short version in TestbedTests.
+        Each round runs, at once, a TCP transfer, a UDP stream at 20 Mbit/s and pings between random \
+        hosts; one round in three also impairs a random link end of a node of ours (3 % loss, 20 ms \
+        delay, or the link down) for 3 s, then puts its own settings back. Every --sample, each node \
+        process's PSS (/proc/PID/smaps_rollup) and open descriptors are printed. At the end, each node \
+        is compared with itself at the end of the warm-up (--warm-up, a sixth of the run by default: \
+        card memory counts in PSS page by page as it is first used): flat if its PSS grew by at most 2 \
+        MiB or 10 % and its descriptors by at most 2; stepped if it grew more, but not in the second \
+        half of the run (a working size reached once, such as a delay line's slots the first time a \
+        fault delays a link end); grew if it went on growing, which is what a leak does; died if its \
+        process was gone. The exit status is 1 if any node grew or died. Transfers a fault breaks are \
+        counted, not fatal. Needs local processes (`nicbed up`, not --docker). Not a test: CI runs the \
+        short version in TestbedTests.
 
         Example:
           nicbed up topologies/leaf-spine.yaml

@@ -6,10 +6,10 @@ struct Stats: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "NIC figures of every port of every node of a running topology (one line each).",
         discussion: """
-        --json prints every node's full counters at once: {"lab_name": …, "nodes": {"h1": …}},
-        each node's object as `nicbed exec NODE stats --json` gives it (ports, nics, stack, udp,
-        tcp, tcpMemory; bridge for a switch). Linux and external nodes have no NIC of ours and
-        are left out.
+        --json prints every node's full counters at once: {"lab_name": …, "nodes": {"h1": …}}, each \
+        node's object as `nicbed exec NODE stats --json` gives it (ports, nics, stack, udp, tcp, \
+        tcpMemory; bridge for a switch). Linux and external nodes have no NIC of ours and are left \
+        out.
           nicbed stats
           nicbed stats --json | jq '.nodes.h1.ports'
         """)

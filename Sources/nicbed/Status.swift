@@ -5,8 +5,8 @@ struct Status: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Show the nodes of running topologies, their addresses and state.",
         discussion: """
-        --json prints {"LAB": [node, …]} with containerlab's field names (lab_name, labPath,
-        name, kind, state, container_id, ipv4_address) and each node's interfaces; README's
+        --json prints {"LAB": [node, …]} with containerlab's field names (lab_name, labPath, name, \
+        kind, state, container_id, ipv4_address) and each node's interfaces; README's \
         "Machine-readable output" lists every field.
           nicbed status
           nicbed status line3 --json | jq '.line3[] | {name, state}'

@@ -11,7 +11,13 @@ struct TestCommand: ParsableCommand {
         commandName: "test",
         abstract: "Run scenario files: bring a topology up, run the steps (traffic, faults, checks), report, tear down.",
         discussion: """
-        Each scenario names a topology and a list of steps (see README, "Scenarios"). Every file is read and checked before anything starts; a malformed one is reported as FILE:LINE:COLUMN and nothing runs (exit 2). Each step prints one line: what ran, what was measured, ok or FAIL with what was expected. The first failed step ends its scenario (the rest are skipped); the topology is always torn down (unless --keep), also on Ctrl-C, and logs, captures and what every step printed stay in the artifacts folder the report names. Exit 1 when any scenario failed.
+        Each scenario names a topology and a list of steps (see README, "Scenarios"). Every file is \
+        read and checked before anything starts; a malformed one is reported as FILE:LINE:COLUMN and \
+        nothing runs (exit 2). Each step prints one line: what ran, what was measured, ok or FAIL with \
+        what was expected. The first failed step ends its scenario (the rest are skipped); the \
+        topology is always torn down (unless --keep), also on Ctrl-C, and logs, captures and what \
+        every step printed stay in the artifacts folder the report names. Exit 1 when any scenario \
+        failed.
 
           nicbed test scenarios/                          every scenario in the folder
           nicbed test scenarios/copy-survives-a-flapping-link.yaml --junit report.xml

@@ -10,7 +10,10 @@ struct Up: ParsableCommand {
           nicbed up --docker topologies/line3.yaml             one container per node, by docker compose
           nicbed up --docker --project copy2 topologies/line3.yaml   a second copy beside the first
 
-        Under docker the nodes run the image named by --image (build it offline with docker/build-offline); a linux node is a container with its own network namespace, and the user's image it names runs in that namespace. Every other command (exec, cp, pingall, stats, link, capture, logs, down) works the same on either.
+        Under docker the nodes run the image named by --image (build it offline with \
+        docker/build-offline); a linux node is a container with its own network namespace, and the \
+        user's image it names runs in that namespace. Every other command (exec, cp, pingall, stats, \
+        link, capture, logs, down) works the same on either.
         """)
 
     @Argument(help: "The topology file (YAML), e.g. topologies/pair.yaml.")

@@ -11,19 +11,18 @@ struct WebCommand: ParsableCommand {
         commandName: "web",
         abstract: "Serve a live page of the running topologies, their link controls, and /metrics for Prometheus.",
         discussion: """
-        The page draws every running topology (or the one --run names), each link end's state,
-        impairments and rates (updated each second over a websocket), buttons to take an end
-        down or up and to set its loss and delay (as `nicbed link`), and each host's TCP
-        connections. /metrics serves the same figures in Prometheus' text format, labelled
-        topology, node and interface.
+        The page draws every running topology (or the one --run names), each link end's state, \
+        impairments and rates (updated each second over a websocket), buttons to take an end down or \
+        up and to set its loss and delay (as `nicbed link`), and each host's TCP connections. /metrics \
+        serves the same figures in Prometheus' text format, labelled topology, node and interface.
           nicbed web                                  (then open http://127.0.0.1:8080/)
           nicbed web --listen 127.0.0.1:9000 --run line3
           NICBED_WEB_TOKEN=s3cret nicbed web --listen 0.0.0.0:8080 --allow-remote
-        It listens on 127.0.0.1 unless told otherwise. A client on loopback sees everything;
-        any other client needs the token (Authorization: Bearer TOKEN, or ?token=TOKEN in the
-        address) and gets 401 without it. Every control needs the token, which the page sends.
-        Listening on another address needs --allow-remote and a token of your own (--token or
-        NICBED_WEB_TOKEN); on loopback a random one is made and printed.
+        It listens on 127.0.0.1 unless told otherwise. A client on loopback sees everything; any other \
+        client needs the token (Authorization: Bearer TOKEN, or ?token=TOKEN in the address) and gets \
+        401 without it. Every control needs the token, which the page sends. Listening on another \
+        address needs --allow-remote and a token of your own (--token or NICBED_WEB_TOKEN); on \
+        loopback a random one is made and printed.
         """)
 
     @Option(help: ArgumentHelp("Address and port to listen on; port 0 picks a free one.", valueName: "ADDR:PORT"))
