@@ -162,6 +162,7 @@ private struct FilterParser {
     }
 
     private mutating func parseQualified(_ kind: String, direction: FrameFilter.Direction) throws(FrameFilterError) -> FrameFilter {
+        guard ["host", "net", "port"].contains(kind) else { throw fail("'\(kind)' cannot follow src or dst; host, net or port can") }
         guard let value = next else { throw fail("'\(kind)' needs a value after it") }
         position += 1
         switch kind {
