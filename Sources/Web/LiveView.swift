@@ -7,6 +7,8 @@ public struct LiveView: Codable, Sendable, Equatable {
     /// Seconds since the epoch when the sample was taken.
     public var time: Double
     public var topologies: [TopologyView]
+    /// How long reading every node took, in seconds (the page shows it beside the time).
+    public var sampleSeconds: Double = 0
     /// Set when some node did not answer (it is shown as such; the rest is still live).
     public var problems: [String]
 

@@ -205,7 +205,8 @@ function render(view) {
   const problems = document.getElementById("problems");
   problems.textContent = "";
   for (const p of view.problems) problems.appendChild(el("div", { class: "problem" }, p));
-  document.getElementById("status").textContent = "live, " + new Date(view.time * 1000).toLocaleTimeString();
+  document.getElementById("status").textContent = "live, " + new Date(view.time * 1000).toLocaleTimeString() +
+    " (nodes read in " + (view.sampleSeconds * 1000).toFixed(0) + " ms)";
   document.body.dataset.samples = String(Number(document.body.dataset.samples || 0) + 1);
 }
 

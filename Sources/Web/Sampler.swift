@@ -29,6 +29,7 @@ public final class Sampler {
             return view
         }
         for running in runs { view.topologies.append(sample(running, problems: &view.problems)) }
+        view.sampleSeconds = Date().timeIntervalSince1970 - view.time
         return view
     }
 

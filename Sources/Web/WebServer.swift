@@ -43,10 +43,9 @@ public struct WebServer: Sendable {
         let registry = PrometheusCollectorRegistry()
         MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: registry))
         let broadcaster = Broadcaster()
-        let router = makeRouter(registry: registry, broadcaster: broadcaster)
         let app = Application(
-            router: router,
-            server: .http1WebSocketUpgrade(webSocketRouter: router),
+            router: makeRouter(registry: registry, broadcaster: broadcaster),
+            server: .http1WebSocketUpgrade(webSocketRouter: makeWebSocketRouter(broadcaster: broadcaster)),
             configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "nicbed"),
             onServerRunning: { channel in onListening(channel.localAddress.map(Self.describe) ?? "?") },
             logger: logger)
@@ -122,6 +121,15 @@ public struct WebServer: Sendable {
             return Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
                             body: .init(byteBuffer: ByteBuffer(bytes: bytes)))
         }
+        return router
+    }
+
+    /// The router of websocket upgrades alone, behind the same access rules. (hummingbird
+    /// answers a refused upgrade with 400 whatever the middleware said: the browser sees its
+    /// websocket fail, a script the 400.)
+    func makeWebSocketRouter(broadcaster: Broadcaster) -> Router<WebRequestContext> {
+        let router = Router(context: WebRequestContext.self)
+        router.add(middleware: AccessMiddleware(token: configuration.token))
         router.ws("/live") { inbound, outbound, _ in
             let (id, stream) = broadcaster.subscribe()
             defer { broadcaster.unsubscribe(id) }

@@ -51,6 +51,9 @@ struct Capture: ParsableCommand {
         if let filter {
             do { _ = try FrameFilter.parse(filter) } catch { throw ValidationError(error.description) }
         }
+        if write == "-" && isatty(STDOUT_FILENO) == 1 {
+            throw ValidationError("-w - writes pcap, not text: pipe it into a reader (| tshark -r -, | wireshark -k -i -) or give a file")
+        }
         if let write, write != "-", FileManager.default.fileExists(atPath: write) {
             throw ValidationError("\(write) exists; remove it or name another file (a capture never overwrites one)")
         }
@@ -105,6 +108,7 @@ struct Capture: ParsableCommand {
         StandardStreams.error("capturing \(node):\(interface)\(filter.map { " (filter: \($0))" } ?? "") to \(destination == "-" ? "standard output" : destination); Ctrl-C stops")
         var lastCheck = Date()
         var nodeGone = false
+        var captureGone = false
         let outcome: LiveCapture.Outcome
         do {
             outcome = try LiveCapture(path: path, filter: compiled).stream(to: output, fromStart: startedHere) {
@@ -113,12 +117,14 @@ struct Capture: ParsableCommand {
                 if Date().timeIntervalSince(lastCheck) > 2 {
                     lastCheck = Date()
                     nodeGone = running.state(of: target) != .running
+                    // A capture joined here can be stopped by whoever started it.
+                    captureGone = !FileManager.default.fileExists(atPath: path)
                 }
-                return nodeGone
+                return nodeGone || captureGone
             }
         } catch { throw Failure(error.description) }
         let filtered = compiled == nil ? "" : " of \(outcome.framesSeen)"
-        StandardStreams.error("\(outcome.framesWritten)\(filtered) frames captured" + (nodeGone ? "; \(node) stopped running" : ""))
+        StandardStreams.error("\(outcome.framesWritten)\(filtered) frames captured" + (nodeGone ? "; \(node) stopped running" : captureGone ? "; the capture it joined was stopped (\(path))" : ""))
     }
 }
 

@@ -161,6 +161,12 @@ struct WebViewOverRealProcesses {
             #expect(try namespace.curlStatus("\(remote)\(path)", ["-H", "Authorization: Bearer \(token)"]) == "200", "\(path)")
         }
         #expect(try namespace.curlStatus("\(remote)/?token=\(token)") == "200")
+        // The websocket's upgrade passes the same rules; hummingbird turns any refused upgrade
+        // into 400, so a refusal is anything but 101 Switching Protocols.
+        let upgrade = ["-H", "Connection: Upgrade", "-H", "Upgrade: websocket", "-H", "Sec-WebSocket-Version: 13",
+                       "-H", "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ=="]
+        #expect(try namespace.curlStatus("\(remote)/live", upgrade) == "400")
+        #expect(try namespace.curlStatus("\(remote)/live?token=\(token)", upgrade + ["--max-time", "2"]).hasPrefix("101"))
         #expect(try namespace.curlStatus("\(remote)/", ["-H", "Authorization: Bearer wrong"]) == "401")
 
         let local = "http://127.0.0.1:\(port)"
