@@ -82,7 +82,8 @@ struct Capture: ParsableCommand {
         let compiled = try filter.map { try FrameFilter.parse($0) }
         let (running, target): (RunningTopology, RunRecord.Node)
         do { (running, target) = try RunningTopology.locate(node: node, runName: topologyName) } catch { throw Failure(error.description) }
-        let answer = try running.collect(["capture", "start", interface], on: target)
+        let answer: RunningTopology.Collected
+        do { answer = try running.collect(["capture", "start", interface], on: target) } catch { throw Failure(error.description) }
         // "capturing h1:eth0 to PATH" or "h1:eth0 is already being captured to PATH".
         guard answer.status == 0, let line = answer.output.first, let range = line.range(of: " to ", options: .backwards) else {
             throw Failure((answer.errors + answer.output).joined(separator: "\n"))

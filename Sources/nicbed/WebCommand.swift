@@ -57,14 +57,17 @@ struct WebCommand: ParsableCommand {
 
     func run() throws {
         let (host, port) = Self.split(listen)!
-        let token = token ?? ProcessInfo.processInfo.environment["NICBED_WEB_TOKEN"] ?? Self.randomToken()
+        let given = token ?? ProcessInfo.processInfo.environment["NICBED_WEB_TOKEN"]
+        let token = given ?? Self.randomToken()
+        // A token of the user's own is not echoed into logs; a made-up one must be shown to be used.
+        let shown = given == nil ? token : "as given"
         let server = WebServer(.init(host: host, port: port, token: token, runName: topologyName, interval: interval))
         let failure = NIOLockedValueBox<Error?>(nil)
         let done = DispatchSemaphore(value: 0)
         Task.detached {
             do {
                 try await server.run { address in
-                    StandardStreams.output("nicbed web: http://\(address)/  (metrics: http://\(address)/metrics; token: \(token))")
+                    StandardStreams.output("nicbed web: http://\(address)/  (metrics: http://\(address)/metrics; token: \(shown))")
                 }
             } catch {
                 failure.withLockedValue { $0 = error }
