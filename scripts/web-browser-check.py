@@ -6,7 +6,9 @@ Selenium) the way a user would, on a running line3 (h1 - r1 - h2):
   2. while a transfer runs, h1:eth0's transmit rate on the page changes and is above zero;
   3. the page's "down" button on h1:eth0 takes the link down: pings from h1 to h2 fail, and the
      page shows the end down; its "up" button brings it back and pings answer again;
-  4. a screenshot of the page during the transfer is kept (--screenshot).
+  4. during the transfer, h1's TCP connection to h2 is listed with its congestion window;
+  5. loss and delay typed into the page and set reach the link (`nicbed link show` has them);
+  6. a screenshot of the page during the transfer is kept (--screenshot).
 
 Exits 1 with a sentence on the first check that fails. Used by the WebViewOverRealProcesses test;
 runnable by hand against any running line3: scripts/web-browser-check.py --url http://127.0.0.1:8080/
@@ -100,6 +102,14 @@ def main():
         moving = set(t for t in seen if t not in ("", "-") and not t.startswith("0 "))
         if len(moving) < 2:
             fail("the rate did not move during the transfer: %s" % seen)
+        # Each host's connections, with a congestion window, while the transfer runs.
+        def connection_rows(node):
+            return fresh(lambda: [[c.text for c in row.find_elements(By.TAG_NAME, "td")] for row in
+                                  driver.find_elements(By.CSS_SELECTOR, section + " table[data-connections-of='%s'] tr" % node)][1:])
+        rows = wait_until("h1's TCP connection on the page", lambda: connection_rows("h1"))
+        print("h1's connections on the page: %s" % rows, flush=True)
+        if not any(row[2] == "10.0.2.1:5001" and int(row[3]) > 0 for row in rows):
+            fail("no connection to 10.0.2.1:5001 with a congestion window among %s" % rows)
         driver.save_screenshot(arguments.screenshot)
         print("screenshot: %s" % arguments.screenshot, flush=True)
         for process in (sender, receiver):
@@ -128,6 +138,23 @@ def main():
         print("after the page's up: the page says %s, ping exits %d" % (state(), status), flush=True)
         if status != 0:
             fail("pings did not come back after up")
+        # Loss and delay set from the page, as `nicbed link set h1:eth0 delay 20ms loss 3%`.
+        impairments = lambda: fresh(lambda: driver.find_element(
+            By.CSS_SELECTOR, section + " tr[data-end='h1:eth0'] td[data-field='impairments']").text)
+        def type_and_set():
+            row = driver.find_element(By.CSS_SELECTOR, section + " tr[data-end='h1:eth0']")
+            # Cleared first: a redraw in between keeps what was typed, and this may run again.
+            for name, value in (("loss", "3"), ("delay", "20")):
+                field = row.find_element(By.CSS_SELECTOR, "input[data-input='%s']" % name)
+                field.clear()
+                field.send_keys(value)
+            row.find_element(By.CSS_SELECTOR, "button[data-action='set']").click()
+        fresh(type_and_set)
+        wait_until("the page to show h1:eth0's new impairments", lambda: impairments() == "delay 20ms, loss 3%")
+        shown = subprocess.run([arguments.nicbed, "link", "show", "h1:eth0"], stdout=subprocess.PIPE, text=True).stdout
+        print("after the page's set: the page says %s; nicbed link show: %s" % (impairments(), shown.strip()), flush=True)
+        if "delay 20ms" not in shown or "loss 3%" not in shown:
+            fail("nicbed link show does not have the page's settings: %s" % shown)
         print("PASSED", flush=True)
     finally:
         for process in (sender, receiver):
