@@ -57,6 +57,15 @@ struct TopologiesUnderDocker {
         #expect(pcap >= 24 + 2 * (16 + 98), "a pcap header and at least the request and reply: \(pcap) bytes")
         let logs = try run.nicbed("logs", "r1")
         #expect(logs.status == 0 && logs.output.contains("eth1 10.0.2.254/24"), "\(logs.output) \(logs.error)")
+        // status --json names each node's container; a live capture streams out of a container.
+        let status = try run.nicbed("status", "--json")
+        let nodes = try #require(try JSONSerialization.jsonObject(with: Data(status.output.utf8)) as? [String: [[String: Any]]])
+        #expect(nodes[docker.project]?.compactMap { $0["container_id"] as? String }.count == 3, "\(status.output)")
+        let ping = try run.background(["exec", "h1", "ping", "-c", "50", "-i", "0.1", "10.0.2.1"])
+        defer { ping.stop() }
+        let live = try CommandRunner.run("/bin/bash", ["-c", "set -o pipefail; '\(try Environment.nicbed)' capture -w - --filter icmp h2:eth0 | tshark -r - -c 4"],
+                                         environment: run.environment, seconds: 60)
+        #expect(live.status == 0 && live.output.split(separator: "\n").filter { $0.contains("ICMP") }.count == 4, "\(live.output) \(live.error)")
     }
 
     @Test(.enabled(if: Docker.canRun, "\(Docker.missing ?? "")"))
