@@ -3,6 +3,7 @@
 // The layers of ARCHITECTURE.md, lowest first: a module depends only on modules listed above
 // it, never on one below. SmartNIC, NetStack and Apps are sans-I/O (no EventLoop): a node
 // process drives them on libuv, Simulation on a virtual clock.
+import Foundation
 import PackageDescription
 
 /// The frame path runs with dynamic exclusivity checks off in release builds: each access to a
@@ -111,3 +112,13 @@ let package = Package(
                                                            .product(name: "Yams", package: "Yams")]),
     ]
 )
+
+/// `scripts/test-asan` builds only what runs inside the test process (codecs, the stack, TCP in
+/// simulation, the apps, the fuzz corpora): the command line, the web view (hummingbird and
+/// SwiftNIO under AddressSanitizer doubled the run's build time) and the suites of real node
+/// processes run in `scripts/test`, on the optimized build users run.
+if ProcessInfo.processInfo.environment["NICBED_IN_PROCESS_ONLY"] != nil {
+    let realProcesses: Set<String> = ["nicbed", "Bench", "Web", "TestbedTests", "ScenariosTests", "BenchTests", "WebTests"]
+    package.targets.removeAll { realProcesses.contains($0.name) }
+    package.products.removeAll { $0.name == "nicbed" }
+}
