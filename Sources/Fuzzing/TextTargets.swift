@@ -22,7 +22,11 @@ enum ScenarioTarget {
         do {
             _ = try ScenarioParser.parse(text, file: "fuzz.yaml")
         } catch {
-            invariant(error.file == "fuzz.yaml" && !error.message.isEmpty, "an error without a place or a message: \(error)")
+            // The scenario's own file, or the topology file it names when the mistake is in that
+            // file (`topology: some.yaml` resolves against the folder the fuzzer runs in).
+            invariant(!error.file.isEmpty && !error.message.isEmpty, "an error without a place or a message: \(error)")
+            invariant(error.file == "fuzz.yaml" || !error.message.hasPrefix("is a directory"),
+                      "a topology path that is a directory, not named at the scenario's field: \(error)")
         }
     }
 }

@@ -58,8 +58,13 @@ public enum ScenarioParser {
             let written = try topologyField.string(accepted: Accepted.topology)
             let folder = URL(fileURLWithPath: file).deletingLastPathComponent()
             topologyPath = written.hasPrefix("/") ? written : folder.appendingPathComponent(written).standardizedFileURL.path
-            guard FileManager.default.fileExists(atPath: topologyPath) else {
+            var isDirectory: ObjCBool = false
+            guard FileManager.default.fileExists(atPath: topologyPath, isDirectory: &isDirectory) else {
                 throw topologyField.error("no topology file at \(topologyPath)", accepted: Accepted.topology)
+            }
+            // Named here, at the scenario's field, rather than by the loader as a file it cannot read.
+            guard !isDirectory.boolValue else {
+                throw topologyField.error("\(topologyPath) is a directory, not a topology file", accepted: Accepted.topology)
             }
             topology = try Topology.load(path: topologyPath)
         }

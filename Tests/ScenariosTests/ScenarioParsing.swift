@@ -100,6 +100,10 @@ struct ScenarioParsing {
     @Test func theTopologyMustExistAndBeValid() {
         #expect(Self.error("name: t\ntopology: ../topologies/nope.yaml\nsteps: [wait: 1s]\n")
             .contains("example.yaml:2:11: topology: no topology file at"))
+        // A folder is named at the scenario's field too, not by the topology loader (a fuzz finding).
+        #expect(Self.error("name: t\ntopology: ../topologies\nsteps: [wait: 1s]\n")
+            .contains("example.yaml:2:11: topology:"))
+        #expect(Self.error("name: t\ntopology: .\nsteps: [wait: 1s]\n").contains("is a directory, not a topology file"))
         #expect(Self.error("name: T!\ntopology: ../topologies/line3.yaml\nsteps: [wait: 1s]\n")
             .contains("example.yaml:1:7: name: 'T!' is not a scenario name"))
         #expect(Self.error("name: t\ntopology: ../topologies/line3.yaml\n").contains("steps: missing"))
