@@ -5,6 +5,9 @@ extension Topology {
     ///
     /// `basePortOverride` replaces `defaults.underlay.base_port`, so that tests and several
     /// runs of one file can share a machine without their underlay ports clashing.
+    /// 16 MiB: a 1,000-host topology file is about 150 KB.
+    public static let maximumFileBytes = 16 << 20
+
     public static func load(path: String, basePortOverride: UInt16? = nil) throws(TopologyError) -> Topology {
         func failure(_ problem: String) -> TopologyError {
             TopologyError(file: path, line: 0, column: 0, field: "",
@@ -15,6 +18,12 @@ extension Topology {
             throw failure("no such file")
         }
         guard !isDirectory.boolValue else { throw failure("is a directory") }
+        // A device or a pipe (/dev/zero, /dev/stdin) would be read without end; a topology is a
+        // file, and a small one.
+        let attributes = try? FileManager.default.attributesOfItem(atPath: path)
+        guard attributes?[.type] as? FileAttributeType == .typeRegular else { throw failure("is not a regular file") }
+        let size = (attributes?[.size] as? NSNumber)?.intValue ?? 0
+        guard size <= maximumFileBytes else { throw failure("is \(size) bytes, more than a topology file's \(maximumFileBytes)") }
         let data: Data
         do {
             data = try Data(contentsOf: URL(fileURLWithPath: path))

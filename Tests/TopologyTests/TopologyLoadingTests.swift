@@ -65,6 +65,22 @@ import Wire
         expectLoadRefusal(NSTemporaryDirectory(), saying: "is a directory")
     }
 
+    /// A device would be read without end, a pipe would wait for a writer: neither is read.
+    @Test func aDeviceIsNotReadAsAFile() {
+        expectLoadRefusal("/dev/zero", saying: "is not a regular file")
+        expectLoadRefusal("/dev/null", saying: "is not a regular file")
+    }
+
+    @Test func aFileTooLargeForATopologyIsNotRead() throws {
+        let path = NSTemporaryDirectory() + "nicbed-large-\(UUID().uuidString).yaml"
+        #expect(FileManager.default.createFile(atPath: path, contents: nil))
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: path))
+        try handle.truncate(atOffset: UInt64(Topology.maximumFileBytes + 1))
+        try handle.close()
+        expectLoadRefusal(path, saying: "more than a topology file's")
+    }
+
     @Test func fileThatIsNotText() throws {
         let path = NSTemporaryDirectory() + "nicbed-binary-\(UUID().uuidString).yaml"
         try Data([0x6e, 0x61, 0x6d, 0x65, 0x3a, 0x20, 0xff, 0xfe, 0x00]).write(to: URL(fileURLWithPath: path))
