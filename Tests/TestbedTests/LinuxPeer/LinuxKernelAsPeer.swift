@@ -80,7 +80,7 @@ struct LinuxKernelAsPeer {
         #expect(try LinuxPeerRun.sha256(got) == LinuxPeerRun.sha256(source))
 
         try peer.downExpectingACleanCapture()
-        let routerCapture = "\(peer.run.root)/linux-behind-router/r1-eth1.pcap"
+        let routerCapture = "\(peer.directory)/\(peer.name)/r1-eth1.pcap"
         #expect(try CaptureCheck.count("ip.src == 10.0.2.2 && tcp", in: routerCapture) > 0, "r1:eth1 recorded l1's segments")
         #expect(try CaptureCheck.problems(in: routerCapture, linux: "10.0.2.2").isEmpty)
     }

@@ -83,7 +83,7 @@ struct LinuxPeerIPv4Host {
         #expect(try peer.run.stats("r1").stack.droppedTooBig >= 1)
 
         try peer.downExpectingACleanCapture()
-        let routerCapture = "\(peer.run.root)/linux-narrow-path/r1-eth1.pcap"
+        let routerCapture = "\(peer.directory)/\(peer.name)/r1-eth1.pcap"
         #expect(try CaptureCheck.count("icmp.type == 3 && icmp.code == 4 && icmp.mtu == 1280", in: routerCapture) >= 1)
         #expect(try CaptureCheck.problems(in: routerCapture, linux: "10.0.2.2").isEmpty)
     }

@@ -1,5 +1,6 @@
 import Apps
 import Foundation
+import Synchronization
 import Testbed
 import Testing
 
@@ -28,17 +29,41 @@ final class LinuxPeerRun {
     var disk: String { "\(run.root)/\(name)/h1.disk" }
     var capture: String { "\(run.root)/\(name)/h1-eth0.pcap" }
 
-    /// `file` is a topology the test wrote (absolute), named `name`; otherwise the shipped one.
+    /// `file` is a topology the test wrote (absolute), named `name`; otherwise a copy of the
+    /// shipped one under a name of this run's own. A Linux node's namespace is named after its
+    /// topology and node, and namespaces are machine-wide: suites run side by side, and two
+    /// runs of one shipped file would meet at `nicbed-linux-peer-l1` (CI saw it happen).
     init(topology name: String = "linux-peer", file: String? = nil, links: Int = 1, linuxAddress: String = LinuxPeerRun.linux) throws {
-        self.name = name
         self.linuxAddress = linuxAddress
         run = try TestRun(ports: 2 * links)
-        let up = try run.up(file ?? "topologies/\(name).yaml")
+        let path: String
+        if let file {
+            self.name = name
+            path = file
+        } else {
+            self.name = "\(name)-\(Self.runs.add(1, ordering: .relaxed).newValue)"
+            path = try Self.renamedCopy(of: "topologies/\(name).yaml", as: self.name, in: run.root)
+        }
+        let up = try run.up(path)
         #expect(up.status == 0, "up failed: \(up.output) \(up.error)")
         guard up.status == 0 else {
             run.finish()
             throw LinuxPeerError.notUp
         }
+    }
+
+    /// Numbers the runs of this test process (the topology name allows 24 characters).
+    static let runs = Atomic<Int>(0)
+
+    /// The shipped topology with only its `name:` changed, written into `directory`.
+    static func renamedCopy(of shipped: String, as name: String, in directory: String) throws -> String {
+        let text = try String(contentsOf: Environment.repository.appendingPathComponent(shipped), encoding: .utf8)
+        var lines = text.components(separatedBy: "\n")
+        let index = try #require(lines.firstIndex { $0.hasPrefix("name:") }, "\(shipped) has no name: line")
+        lines[index] = "name: \(name)"
+        let copy = "\(directory)/\(name).yaml"
+        try lines.joined(separator: "\n").write(toFile: copy, atomically: true, encoding: .utf8)
+        return copy
     }
 
     @discardableResult
