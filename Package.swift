@@ -106,7 +106,7 @@ let package = Package(
         .testTarget(name: "SimulationTests", dependencies: ["Simulation", "Apps", "NetStack", "SmartNIC", "Wire", "AllocationCounter"]),
         .testTarget(name: "BenchTests", dependencies: ["Bench", "Topology"]),
         .testTarget(name: "FuzzingTests", dependencies: ["Fuzzing"], exclude: ["Corpora"]),
-        .testTarget(name: "WebTests", dependencies: ["Web", "SmartNIC"]),
+        .testTarget(name: "WebTests", dependencies: ["Web", "SmartNIC", "Topology"]),
         .testTarget(name: "ScenariosTests", dependencies: ["Scenarios", "Topology"]),
         .testTarget(name: "TestbedTests", dependencies: ["Testbed", "Topology", "Apps", "SmartNIC", "NetStack", "Wire", "nicbed", "AllocationCounter",
                                                            .product(name: "Yams", package: "Yams")]),

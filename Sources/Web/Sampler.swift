@@ -1,17 +1,29 @@
 import Foundation
+import Synchronization
 import NetStack
 import SmartNIC
 import Testbed
 import Topology
 
-/// Reads every running topology through the nodes' control sockets (`stats --json`,
-/// `sockets --json`, `link show`), as the CLI's commands do, and turns two readings into rates.
+/// Reads every running topology through the nodes' control sockets (`status`, `stats --json`,
+/// `sockets --json`), as the CLI's commands do, and turns two readings into rates. The nodes of
+/// a topology are read at once, each on a thread of its own, so a sample takes about as long as
+/// the slowest node (a `docker exec` under docker) rather than their sum.
 /// One sampler belongs to one thread: `nicbed web` calls `sample()` once a second.
 public final class Sampler {
     /// What a node's `stats --json` holds that the view needs (the rest is ignored).
-    struct NodeFigures: Decodable {
+    struct NodeFigures: Decodable, Sendable {
         var ports: [String: PortCounters]
         var nics: [String: NICReport]
+        /// Absent from nodes older than this CLI (an image built earlier): no link states then.
+        var links: [String: LinkEndState]?
+    }
+
+    /// One node's answers in one sample.
+    struct NodeReading: Sendable {
+        var report: NodeReport
+        var figures: NodeFigures?
+        var connections: [TCPConnectionInfo]?
     }
 
     private var previous: [String: (time: Double, totals: LiveView.Totals)] = [:]
@@ -41,49 +53,78 @@ public final class Sampler {
         return loaded
     }
 
+    /// Every node of the run, read in parallel; file order.
+    static func read(_ running: RunningTopology) -> [NodeReading] {
+        let nodes = running.record.nodes
+        let readings = Mutex([NodeReading?](repeating: nil, count: nodes.count))
+        DispatchQueue.concurrentPerform(iterations: nodes.count) { index in
+            let reading = read(nodes[index], of: running)
+            readings.withLock { $0[index] = reading }
+        }
+        return readings.withLock { $0.compactMap { $0 } }
+    }
+
+    static func read(_ node: RunRecord.Node, of running: RunningTopology) -> NodeReading {
+        var reading = NodeReading(report: NodeReport.read(node, of: running))
+        guard node.isOurProcess, reading.report.state == "running" else { return reading }
+        if let stats = try? running.collect(["stats", "--json"], on: node), stats.status == 0 {
+            reading.figures = try? JSONDecoder().decode(NodeFigures.self, from: Data(stats.output.joined().utf8))
+        }
+        if node.kind == "host", let sockets = try? running.collect(["sockets", "--json"], on: node), sockets.status == 0 {
+            reading.connections = try? JSONDecoder().decode([TCPConnectionInfo].self, from: Data(sockets.output.joined().utf8))
+        }
+        return reading
+    }
+
     private func sample(_ running: RunningTopology, problems: inout [String]) -> LiveView.TopologyView {
         let record = running.record
         var result = LiveView.TopologyView(name: record.name, file: record.topology, nodes: [], links: [])
         var figures: [String: NodeFigures] = [:]
         let now = Date().timeIntervalSince1970
-        for report in NodeReport.collect(running) {
-            var node = LiveView.NodeView(name: report.name, kind: report.kind, state: report.state,
-                                         addresses: report.interfaces.map { "\($0.name) \($0.address)" }, connections: nil)
-            if let recordNode = record.nodes.first(where: { $0.name == report.name }), recordNode.isOurProcess, report.state == "running" {
-                if let stats = try? running.collect(["stats", "--json"], on: recordNode), stats.status == 0 {
-                    figures[report.name] = try? JSONDecoder().decode(NodeFigures.self, from: Data(stats.output.joined().utf8))
-                }
-                if figures[report.name] == nil { problems.append("\(record.name)/\(report.name): no figures") }
-                if report.kind == "host", let sockets = try? running.collect(["sockets", "--json"], on: recordNode), sockets.status == 0 {
-                    node.connections = try? JSONDecoder().decode([TCPConnectionInfo].self, from: Data(sockets.output.joined().utf8))
-                }
+        for reading in Self.read(running) {
+            let report = reading.report
+            result.nodes.append(LiveView.NodeView(name: report.name, kind: report.kind, state: report.state,
+                                                  addresses: report.interfaces.map { "\($0.name) \($0.address)" },
+                                                  connections: reading.connections))
+            if let node = reading.figures {
+                figures[report.name] = node
+            } else if record.nodes.first(where: { $0.name == report.name })?.isOurProcess == true, report.state == "running" {
+                problems.append("\(record.name)/\(report.name): no figures")
             }
-            result.nodes.append(node)
         }
         guard let topology = try? topology(of: running) else {
             problems.append("\(record.name): cannot read \(record.topology)")
             return result
         }
         for link in topology.links {
-            let ends = [link.a, link.b].map { end -> LiveView.EndView in
+            let ends = [(link.a, link.b), (link.b, link.a)].map { end, peer -> LiveView.EndView in
                 let name = "\(end.node):\(end.interface)"
                 var view = LiveView.EndView(end: name, up: nil, impairments: "", rates: nil, totals: nil)
+                (view.up, view.impairments) = Self.state(of: name, peer: "\(peer.node):\(peer.interface)", figures: figures)
                 guard let node = figures[end.node], let port = node.ports[name], let nic = node.nics[name] else { return view }
                 let totals = Self.totals(port, nic)
                 view.totals = totals
                 let key = "\(record.name)/\(name)"
                 if let before = previous[key], now > before.time { view.rates = Self.rates(from: before.totals, to: totals, over: now - before.time) }
                 previous[key] = (now, totals)
-                if let recordNode = record.nodes.first(where: { $0.name == end.node }),
-                   let shown = try? running.collect(["link", "show", end.interface], on: recordNode), shown.status == 0,
-                   let line = shown.output.first {
-                    (view.up, view.impairments) = Self.parseLinkShow(line)
-                }
                 return view
             }
             result.links.append(LiveView.LinkView(id: link.id, ends: ends))
         }
         return result
+    }
+
+    /// A link end's state and what is done to the frames it sends, both NODE:IFACE. An end of
+    /// ours says it itself; a linux or external end's frames are impaired on arrival at our
+    /// peer port, which also holds the link's state. Nothing known: (nil, "").
+    static func state(of end: String, peer: String, figures: [String: NodeFigures]) -> (up: Bool?, impairments: String) {
+        func node(_ end: String) -> String { String(end.prefix { $0 != ":" }) }
+        if let own = figures[node(end)] {
+            guard let state = own.links?[end] else { return (nil, "") }
+            return (state.up, LinkEndState.summary(state.sends))
+        }
+        guard let state = figures[node(peer)]?.links?[peer] else { return (nil, "") }
+        return (state.up, LinkEndState.summary(state.arriving))
     }
 
     /// The drop causes a port and its NIC count, by the counter's name.
@@ -114,18 +155,5 @@ public final class Sampler {
             dropsPerSecond: after.drops.reduce(into: [:]) { $0[$1.key] = rate(before.drops[$1.key] ?? 0, $1.value) },
             cpuCopiedBytesPerSecond: rate(before.cpuCopiedBytes, after.cpuCopiedBytes),
             busBytesPerSecond: rate(before.busBytes, after.busBytes))
-    }
-
-    /// "h1:eth0 up, frames it sends: delay 0, jitter 0, loss 5%, …" → (true, "loss 5%"): the
-    /// state, and the settings that are not the default (nothing impaired reads "").
-    static func parseLinkShow(_ line: String) -> (up: Bool?, impairments: String) {
-        let words = line.split(separator: " ")
-        let up: Bool? = words.count > 1 ? (words[1].hasPrefix("up") ? true : words[1].hasPrefix("down") ? false : nil) : nil
-        guard let colon = line.range(of: ": ") else { return (up, "") }
-        let unimpaired: Set<String> = ["delay 0", "jitter 0", "loss 0%", "burst 1", "duplicate 0%", "reorder 0%", "corrupt 0%", "rate none"]
-        let settings = line[colon.upperBound...].components(separatedBy: ", ").filter { setting in
-            !unimpaired.contains(setting) && !setting.hasPrefix("queue ")
-        }
-        return (up, settings.joined(separator: ", "))
     }
 }

@@ -1,3 +1,4 @@
+import Apps
 import ArgumentParser
 import Foundation
 import Testbed
@@ -82,17 +83,15 @@ struct Capture: ParsableCommand {
         let compiled = try filter.map { try FrameFilter.parse($0) }
         let (running, target): (RunningTopology, RunRecord.Node)
         do { (running, target) = try RunningTopology.locate(node: node, runName: topologyName) } catch { throw Failure(error.description) }
-        let answer: RunningTopology.Collected
-        do { answer = try running.collect(["capture", "start", interface], on: target) } catch { throw Failure(error.description) }
-        // "capturing h1:eth0 to PATH" or "h1:eth0 is already being captured to PATH".
-        guard answer.status == 0, let line = answer.output.first, let range = line.range(of: " to ", options: .backwards) else {
-            throw Failure((answer.errors + answer.output).joined(separator: "\n"))
+        let started: CaptureState
+        do { started = try captureState(["start", interface], running, target) } catch let error as OrchestratorError {
+            throw Failure(error.description)
         }
-        let startedHere = line.hasPrefix("capturing")
-        let path = String(line[range.upperBound...])
+        guard let path = started.path else { throw Failure("\(node) started no capture of \(interface)") }
+        let startedHere = started.started == true
         // A capture this command started was only its source: stopped and removed at the end.
         defer {
-            if startedHere, (try? running.collect(["capture", "stop", interface], on: target))?.status == 0 {
+            if startedHere, (try? captureState(["stop", interface], running, target)) != nil {
                 try? FileManager.default.removeItem(atPath: path)
             }
         }
@@ -118,14 +117,25 @@ struct Capture: ParsableCommand {
                 if Date().timeIntervalSince(lastCheck) > 2 {
                     lastCheck = Date()
                     nodeGone = running.state(of: target) != .running
-                    // A capture joined here can be stopped by whoever started it.
-                    captureGone = !FileManager.default.fileExists(atPath: path)
+                    // Whoever started the capture (or anyone, with `capture --stop`) can stop
+                    // it, or the file can be removed: either way nothing more will come.
+                    let shown = nodeGone ? nil : try? captureState(["show", interface], running, target)
+                    captureGone = !FileManager.default.fileExists(atPath: path) || (shown != nil && shown?.path != path)
                 }
                 return nodeGone || captureGone
             }
         } catch { throw Failure(error.description) }
         let filtered = compiled == nil ? "" : " of \(outcome.framesSeen)"
-        StandardStreams.error("\(outcome.framesWritten)\(filtered) frames captured" + (nodeGone ? "; \(node) stopped running" : captureGone ? "; the capture it joined was stopped (\(path))" : ""))
+        StandardStreams.error("\(outcome.framesWritten)\(filtered) frames captured" + (nodeGone ? "; \(node) stopped running" : captureGone ? "; the capture it followed was stopped (\(path))" : ""))
+    }
+
+    /// `capture ARGUMENTS --json` on the node, decoded; the node's own words when it refuses.
+    private func captureState(_ arguments: [String], _ running: RunningTopology, _ node: RunRecord.Node) throws -> CaptureState {
+        let answer = try running.collect(["capture"] + arguments + ["--json"], on: node)
+        guard answer.status == 0, let state = try? JSONDecoder().decode(CaptureState.self, from: Data(answer.output.joined().utf8)) else {
+            throw Failure((answer.errors + answer.output).joined(separator: "\n"))
+        }
+        return state
     }
 }
 

@@ -73,6 +73,30 @@ struct LiveCaptureReading {
         #expect(Self.records(in: written) == [new], "outcome \(outcome)")
     }
 
+    /// What the node flushed as its capture was stopped (or before Ctrl-C) is still copied:
+    /// the stream reads the file once more after being told to stop.
+    @Test func whatTheFileHoldsWhenToldToStopIsStillCopied() throws {
+        let directory = try TestRun.makeRoot()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let writer = try PcapWriter(path: "\(directory)/node.pcap")
+        let first = Self.frame(protocolNumber: 17, destination: 1), last = Self.frame(protocolNumber: 6, destination: 2)
+        first.withUnsafeBytes { writer.write($0, wallClockNanoseconds: 1) }
+        writer.flush()
+        let output = open("\(directory)/out.pcap", O_WRONLY | O_CREAT, 0o644)
+        var calls = 0
+        _ = try LiveCapture(path: "\(directory)/node.pcap", filter: nil).stream(to: output, fromStart: true) {
+            calls += 1
+            // The last flush lands between the last read and the decision to stop.
+            last.withUnsafeBytes { writer.write($0, wallClockNanoseconds: 2) }
+            writer.close()
+            return true
+        }
+        close(output)
+        let written = try [UInt8](Data(contentsOf: URL(fileURLWithPath: "\(directory)/out.pcap")))
+        #expect(Self.records(in: written) == [first, last])
+        #expect(calls == 1)
+    }
+
     @Test func aFileThatIsNotACaptureIsRefused() throws {
         let directory = try TestRun.makeRoot()
         defer { try? FileManager.default.removeItem(atPath: directory) }

@@ -67,7 +67,7 @@ struct WebViewOverRealProcesses {
         let run = try TestRun()
         defer { run.finish() }
         try #require(try run.up("topologies/line3.yaml").status == 0)
-        let ping = try run.background(["exec", "h1", "ping", "-c", "100", "-i", "0.1", "10.0.2.1"])
+        let ping = try run.background(["exec", "h1", "ping", "-c", "300", "-i", "0.1", "10.0.2.1"])
         defer { ping.stop() }
         let nicbed = try Environment.nicbed
         let piped = try CommandRunner.run("/bin/bash", ["-c", "set -o pipefail; '\(nicbed)' capture -w - h1:eth0 | tshark -r - -c 10"],
@@ -90,6 +90,19 @@ struct WebViewOverRealProcesses {
         let lines = try CaptureCheck.tshark(["-r", file]).output.split(separator: "\n")
         #expect(lines.count >= 5, "\(lines)")
         #expect(lines.allSatisfy { $0.contains("→ 10.0.2.1") && $0.contains("Echo (ping) request") }, "\(lines)")
+
+        // Joining a capture someone started, and ending when they stop it (`capture --stop`),
+        // with its file whole.
+        #expect(try run.nicbed("capture", "h2:eth0").status == 0)
+        let joined = "\(run.root)/joined.pcap"
+        let follower = try run.background(["capture", "-w", joined, "h2:eth0"])
+        #expect(follower.waitFor("Ctrl-C stops"), "\(follower.transcript)")
+        Thread.sleep(forTimeInterval: 1)
+        #expect(try run.nicbed("capture", "--stop", "h2:eth0").status == 0)
+        let followed = try follower.wait(seconds: 10)
+        #expect(followed.status == 0 && followed.error.contains("the capture it followed was stopped"), "\(follower.transcript)")
+        let joinedFrames = try CaptureCheck.tshark(["-r", joined]).output.split(separator: "\n")
+        #expect(joinedFrames.contains { $0.contains("Echo (ping) request") }, "\(joinedFrames)")
 
         let refused = try run.nicbed("capture", "-w", file, "h1:eth0")
         #expect(refused.status != 0 && refused.error.contains("exists"), "\(refused.error)")
@@ -137,6 +150,15 @@ struct WebViewOverRealProcesses {
         let byNode = try #require(all["nodes"] as? [String: [String: Any]])
         #expect(byNode.keys.sorted() == ["h1", "h2", "r1"])
         #expect((byNode["r1"]?["ports"] as? [String: Any])?.keys.sorted() == ["r1:eth0", "r1:eth1"])
+        // Each port's link state and impairments, as `link show` says them.
+        #expect(try run.nicbed("link", "set", "r1:eth1", "loss", "7%", "delay", "3ms").status == 0)
+        let impaired = try run.nicbed("stats", "--json")
+        let impairedNodes = try #require((try JSONSerialization.jsonObject(with: Data(impaired.output.utf8)) as? [String: Any])?["nodes"] as? [String: [String: Any]])
+        let h1Link = try #require((byNode["h1"]?["links"] as? [String: [String: Any]])?["h1:eth0"])
+        #expect(h1Link["up"] as? Bool == false)
+        let r1Link = try #require((impairedNodes["r1"]?["links"] as? [String: [String: Any]])?["r1:eth1"])
+        #expect(r1Link["up"] as? Bool == true)
+        #expect((r1Link["sends"] as? [String: String])?["loss"] == "7%" && (r1Link["sends"] as? [String: String])?["delay"] == "3ms", "\(r1Link)")
     }
 
     /// From a client on another address (a network namespace behind a veth pair): 401 without

@@ -1,18 +1,38 @@
 import Foundation
 import SmartNIC
 import Testing
+import Topology
 @testable import Web
 
 /// The arithmetic and the parsing between what nodes say and what the page and /metrics show.
 @Suite("web view sampling")
 struct SamplerTests {
-    @Test func linkShowBecomesStateAndImpairments() {
-        let plain = Sampler.parseLinkShow("h1:eth0 up, frames it sends: delay 0, jitter 0, loss 0%, burst 1, duplicate 0%, reorder 0%, corrupt 0%, rate none, queue 256KiB")
-        #expect(plain.up == true && plain.impairments == "")
-        let impaired = Sampler.parseLinkShow("r1:eth1 down, frames it sends: delay 20ms, jitter 0, loss 5%, burst 1, duplicate 0%, reorder 0%, corrupt 0%, rate 50Mbit, queue 256KiB")
-        #expect(impaired.up == false)
-        #expect(impaired.impairments == "delay 20ms, loss 5%, rate 50Mbit")
-        #expect(Sampler.parseLinkShow("garbage").up == nil)
+    @Test func aLinkEndsStateReadsAsTheImpairmentsThatDifferFromNone() throws {
+        let plain = LinkEndState(up: true, egress: .none, ingress: .none)
+        #expect(LinkEndState.summary(plain.sends) == "" && LinkEndState.summary(plain.arriving) == "")
+        let impaired = LinkEndState(up: false, egress: Impairments(delay: .milliseconds(20), loss: 0.05, rate: 50_000_000),
+                                    ingress: Impairments(queueLimit: 64 * 1024))
+        #expect(impaired.sends["loss"] == "5%")
+        #expect(LinkEndState.summary(impaired.sends) == "delay 20ms, loss 5%, rate 50Mbit")
+        // A queue feeds only a rate limiter: without one, its size changes nothing.
+        #expect(LinkEndState.summary(impaired.arriving) == "")
+        let limited = LinkEndState(up: true, egress: Impairments(rate: 1_000_000, queueLimit: 64 * 1024), ingress: .none)
+        #expect(LinkEndState.summary(limited.sends) == "rate 1Mbit, queue 64KiB")
+        // What `stats --json` writes is what the sampler reads.
+        let decoded = try JSONDecoder().decode(LinkEndState.self, from: JSONEncoder().encode(impaired))
+        #expect(decoded == impaired)
+    }
+
+    /// A linux node's end has no figures of its own: the link's state and the impairments of
+    /// its frames are those our peer port applies on arrival.
+    @Test func anEndWithoutANICOfOursReadsItsPeersArrivingSide() {
+        let h1 = Sampler.NodeFigures(ports: [:], nics: [:], links: [
+            "h1:eth0": LinkEndState(up: false, egress: Impairments(delay: .milliseconds(5)), ingress: Impairments(loss: 0.03)),
+        ])
+        let figures = ["h1": h1]
+        #expect(Sampler.state(of: "h1:eth0", peer: "l1:eth0", figures: figures) == (false, "delay 5ms"))
+        #expect(Sampler.state(of: "l1:eth0", peer: "h1:eth0", figures: figures) == (false, "loss 3%"))
+        #expect(Sampler.state(of: "x1:eth0", peer: "x2:eth0", figures: figures) == (nil, ""))
     }
 
     static func totals(tx: Int, drops: Int, copied: Int) -> LiveView.Totals {

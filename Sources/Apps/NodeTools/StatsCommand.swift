@@ -1,6 +1,7 @@
 import Foundation
 import NetStack
 import SmartNIC
+import Topology
 
 /// `stats [--json | --nic]`: the node's NIC port, NIC and stack counters; `--nic` prints one
 /// line of NIC figures per port (what `scripts/demo` lines up for the two modes).
@@ -11,6 +12,8 @@ enum StatsCommand: NodeCommand {
     struct Report: Codable {
         var ports: [String: PortCounters]
         var nics: [String: NICReport]
+        /// Per port: up or down, and its impairments both ways (`link show` as data).
+        var links: [String: LinkEndState]
         var stack: StackCounters
         /// IPv4 reassembly, UDP and TCP (absent for a switch).
         var reassembly: ReassemblyCounters?
@@ -45,6 +48,9 @@ enum StatsCommand: NodeCommand {
         }
         let report = Report(ports: Dictionary(uniqueKeysWithValues: context.ports.map { ($0.name, $0.counters) }),
                             nics: Dictionary(uniqueKeysWithValues: context.ports.map { ($0.name, NICReport(port: $0)) }),
+                            links: Dictionary(uniqueKeysWithValues: context.ports.map {
+                                ($0.name, LinkEndState(up: $0.isLinkUp, egress: $0.egress, ingress: $0.ingress))
+                            }),
                             stack: context.stack.counters,
                             reassembly: context.bridge == nil ? context.stack.reassemblyCounters : nil,
                             udp: context.bridge == nil ? context.stack.udpCounters : nil,

@@ -25,6 +25,8 @@ public struct LiveCapture {
 
     /// Copies records until `shouldStop` says so or the reader closes. `fromStart` copies the
     /// records already in the file; otherwise streaming begins with the next record written.
+    /// Once told to stop, what the file holds by then is still copied (a stopped capture's
+    /// last flush, the frames before Ctrl-C), then the stream ends.
     public func stream(to output: Int32, fromStart: Bool, shouldStop: () -> Bool) throws(OrchestratorError) -> Outcome {
         let input = open(path, O_RDONLY)
         guard input >= 0 else { throw OrchestratorError("cannot read capture \(path): \(String(cString: strerror(errno)))") }
@@ -34,8 +36,9 @@ public struct LiveCapture {
         var chunk = [UInt8](repeating: 0, count: 256 * 1024)
         // The global header first (the node writes it when the capture starts).
         while pending.count < 24 {
+            if readSome(input, into: &pending, chunk: &chunk) { continue }
             if shouldStop() { return outcome }
-            if !readSome(input, into: &pending, chunk: &chunk) { usleep(50_000) }
+            usleep(50_000)
         }
         let magic = pending.prefix(4)
         guard Array(magic) == [0xd4, 0xc3, 0xb2, 0xa1] else {
@@ -44,6 +47,7 @@ public struct LiveCapture {
         guard writeAll(output, pending[0..<24]) else { outcome.readerClosed = true; return outcome }
         pending.removeFirst(24)
         var skipping = !fromStart
+        var drainRounds: Int?
         while true {
             let grew = readSome(input, into: &pending, chunk: &chunk)
             var offset = 0
@@ -71,7 +75,16 @@ public struct LiveCapture {
             // What was in the file when we came is history; from here on everything is live.
             if !grew { skipping = false }
             if !batch.isEmpty && !writeAll(output, batch[...]) { outcome.readerClosed = true; return outcome }
-            if shouldStop() { return outcome }
+            if let rounds = drainRounds {
+                // A file still growing fast ends the drain after a bounded number of reads.
+                if !grew || rounds == 0 { return outcome }
+                drainRounds = rounds - 1
+                continue
+            }
+            if shouldStop() {
+                drainRounds = 16
+                continue
+            }
             if !grew { usleep(50_000) }
         }
     }

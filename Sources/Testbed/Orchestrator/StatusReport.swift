@@ -21,16 +21,18 @@ public struct NodeReport: Codable, Sendable, Equatable {
 
     /// Asks every node of the run (two seconds at most each): one report per node, file order.
     public static func collect(_ running: RunningTopology) -> [NodeReport] {
-        running.record.nodes.map { node in
-            var state = running.state(of: node)
-            // A linux or external node has no process of ours to ask: the record says it all.
-            var interfaces = node.interfaces ?? []
-            if state == .running {
-                if let status = running.status(of: node) { interfaces = status.interfaces } else { state = .notAnswering }
-            }
-            return NodeReport(lab_name: running.record.name, labPath: running.record.topology, name: node.name, kind: node.kind,
-                              state: state.description, pid: node.isOurProcess ? node.pid : nil, container_id: node.container,
-                              ipv4_address: interfaces.first?.address, interfaces: interfaces)
+        running.record.nodes.map { read($0, of: running) }
+    }
+
+    /// Asks one node. A linux or external node has no process of ours to ask: the record says it all.
+    public static func read(_ node: RunRecord.Node, of running: RunningTopology) -> NodeReport {
+        var state = running.state(of: node)
+        var interfaces = node.interfaces ?? []
+        if state == .running {
+            if let status = running.status(of: node) { interfaces = status.interfaces } else { state = .notAnswering }
         }
+        return NodeReport(lab_name: running.record.name, labPath: running.record.topology, name: node.name, kind: node.kind,
+                          state: state.description, pid: node.isOurProcess ? node.pid : nil, container_id: node.container,
+                          ipv4_address: interfaces.first?.address, interfaces: interfaces)
     }
 }
