@@ -7,8 +7,8 @@ import Topology
 
 /// Reads every running topology through the nodes' control sockets (`status`, `stats --json`,
 /// `sockets --json`), as the CLI's commands do, and turns two readings into rates. The nodes of
-/// a topology are read at once, each on a thread of its own, so a sample takes about as long as
-/// the slowest node (a `docker exec` under docker) rather than their sum.
+/// a topology are read side by side, as many at once as Dispatch runs (one per core), so a
+/// sample takes a share of their sum.
 /// One sampler belongs to one thread: `nicbed web` calls `sample()` once a second.
 public final class Sampler {
     /// What a node's `stats --json` holds that the view needs (the rest is ignored).
@@ -53,7 +53,7 @@ public final class Sampler {
         return loaded
     }
 
-    /// Every node of the run, read in parallel; file order.
+    /// Every node of the run, read a core's worth at a time; file order.
     static func read(_ running: RunningTopology) -> [NodeReading] {
         let nodes = running.record.nodes
         let readings = Mutex([NodeReading?](repeating: nil, count: nodes.count))
