@@ -229,9 +229,11 @@ extension TCPConnection {
                     armRetransmit(restart: true)
                 }
             } else {
-                let applicationLimited = flightBefore + sendMSS < congestion.congestionWindow && unsentBytes == 0
+                // Whatever kept the flight a segment short of cwnd (nothing more to send, or the
+                // peer's window), it was not cwnd: the ACK says nothing about a larger one.
+                let cwndLimited = flightBefore + sendMSS >= congestion.congestionWindow
                 congestion.onAcknowledged(newlyAcked: newlyAcked, bytesInFlight: flightBefore,
-                                          isApplicationLimited: applicationLimited, now: now, rtt: rtt.smoothedRTT)
+                                          isCwndLimited: cwndLimited, now: now, rtt: rtt.smoothedRTT)
             }
             duplicateAcks = 0
         } else if ack == sndUna && payloadLength == 0 && !segment.flags.contains(.fin)

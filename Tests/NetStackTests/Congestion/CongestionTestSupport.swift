@@ -30,7 +30,7 @@ enum CongestionHarness {
         for i in 0..<acks {
             let bytes = min(size, window - acked)
             cc.onAcknowledged(newlyAcked: bytes, bytesInFlight: window - acked,
-                              isApplicationLimited: applicationLimited,
+                              isCwndLimited: !applicationLimited,
                               now: start + rtt * i / acks, rtt: reportedRTT)
             acked += bytes
         }
@@ -41,7 +41,7 @@ enum CongestionHarness {
     static func slowStart(_ cc: any CongestionControl, to bytes: Int, now: Instant = .zero) {
         while cc.congestionWindow < bytes {
             cc.onAcknowledged(newlyAcked: cc.maximumSegmentSize, bytesInFlight: cc.congestionWindow,
-                              isApplicationLimited: false, now: now, rtt: nil)
+                              isCwndLimited: true, now: now, rtt: nil)
         }
     }
 }

@@ -21,7 +21,7 @@ struct CubicTests {
     }
 
     func ack(_ cc: Cubic, at seconds: Double, rtt: Duration?, limited: Bool = false) {
-        cc.onAcknowledged(newlyAcked: 1000, bytesInFlight: cc.congestionWindow, isApplicationLimited: limited,
+        cc.onAcknowledged(newlyAcked: 1000, bytesInFlight: cc.congestionWindow, isCwndLimited: !limited,
                           now: CongestionHarness.instant(seconds: seconds), rtt: rtt)
     }
 

@@ -33,7 +33,7 @@ struct IdleRestartTests {
         CongestionHarness.slowStart(cc, to: 100_000)
         cc.onEnterRecovery(bytesInFlight: cc.congestionWindow, now: .zero)
         cc.onExitRecovery(bytesInFlight: cc.congestionWindow, now: .zero)
-        cc.onAcknowledged(newlyAcked: 1000, bytesInFlight: cc.congestionWindow, isApplicationLimited: false,
+        cc.onAcknowledged(newlyAcked: 1000, bytesInFlight: cc.congestionWindow, isCwndLimited: true,
                           now: CongestionHarness.instant(seconds: 1), rtt: .milliseconds(100))
         #expect(cc.epochStartedAt == CongestionHarness.instant(seconds: 1))
         cc.onIdleRestart(now: CongestionHarness.instant(seconds: 60))
@@ -41,7 +41,7 @@ struct IdleRestartTests {
         #expect(cc.congestionWindow == 10_000)
         // Below ssthresh (70 000) after the restart: slow start, one SMSS per SMSS ACKed, not a
         // cubic jump sixty seconds into an epoch.
-        cc.onAcknowledged(newlyAcked: 1000, bytesInFlight: cc.congestionWindow, isApplicationLimited: false,
+        cc.onAcknowledged(newlyAcked: 1000, bytesInFlight: cc.congestionWindow, isCwndLimited: true,
                           now: CongestionHarness.instant(seconds: 61), rtt: .milliseconds(100))
         #expect(cc.congestionWindow == 11_000)
     }

@@ -23,7 +23,7 @@ struct NewRenoTests {
 
     func ack(_ cc: NewReno, _ bytes: Int, limited: Bool = false) {
         cc.onAcknowledged(newlyAcked: bytes, bytesInFlight: cc.congestionWindow,
-                          isApplicationLimited: limited, now: t0, rtt: rtt)
+                          isCwndLimited: !limited, now: t0, rtt: rtt)
     }
 
     // RFC 6928 §2: IW = min(10·SMSS, max(2·SMSS, 14600)).

@@ -40,10 +40,12 @@ public protocol CongestionControl: AnyObject {
     /// New data was cumulatively ACKed outside recovery. `bytesInFlight` is the flight before
     /// this ACK removed the acked bytes. Slow start: cwnd += min(newlyAcked, SMSS) (RFC 5681 §3.1
     /// with RFC 3465 L = 1·SMSS); congestion avoidance: one SMSS per cwnd of ACKed data (byte
-    /// counting). Nothing grows while the sender is application-limited (RFC 7661's idea:
-    /// cwnd must not grow without bound while the application does not fill it).
+    /// counting). Nothing grows unless `isCwndLimited`: cwnd was what held the flight back. A
+    /// flight kept below cwnd by the application or by the peer's receive window proves nothing
+    /// about the path (RFC 7661's idea; Linux's `tcp_is_cwnd_limited`), and a cwnd grown without
+    /// it is a number a loss would then be measured against (CUBIC's W_max, ssthresh = 0.7·cwnd).
     /// `rtt` is the connection's current RTT estimate (SRTT), nil before the first sample.
-    func onAcknowledged(newlyAcked: Int, bytesInFlight: Int, isApplicationLimited: Bool, now: Instant, rtt: Duration?)
+    func onAcknowledged(newlyAcked: Int, bytesInFlight: Int, isCwndLimited: Bool, now: Instant, rtt: Duration?)
 
     /// Fast retransmit starts (third duplicate ACK or RFC 6675 loss detection). The controller
     /// sets ssthresh and cwnd = ssthresh; any NewReno 3·SMSS inflation is the connection's.

@@ -28,9 +28,10 @@ import Wire
 /// ssthresh (held on a repeated timeout), cwnd = 1·SMSS, and the first epoch after it uses
 /// K = 0 and W_max = cwnd_epoch. Slow start is RFC 5681's (§4.10), as in `NewReno`.
 ///
-/// Application-limited ACKs grow nothing, and the time from the first application-limited ACK
-/// to the next ACK that is not is taken out of t (§5.8: "t" must not count periods in which
-/// cwnd was not updated because the application did not fill it).
+/// ACKs that cwnd did not limit (the application or the peer's window kept the flight below it)
+/// grow nothing, and the time from the first such ACK to the next cwnd-limited one is taken out
+/// of t (§5.8: "t" must not count periods in which cwnd was not updated because the
+/// application did not fill it; a receive window that does not is the same case).
 ///
 /// Windows are kept in bytes (as `Double`, so that fractional growth accumulates); W_max, K
 /// and W_est are exposed in the RFC's units (segments, seconds) for inspection.
@@ -66,7 +67,7 @@ public final class Cubic: CongestionControl {
     private var kSeconds: Double = 0
     private var estimate: Double = 0
     private var alphaNow = Cubic.alpha
-    private var applicationLimitedSince: Instant?
+    private var cwndUnusedSince: Instant?
     private var afterTimeout = false
     private var timeoutPending = false
     private var pristine = true
@@ -85,7 +86,7 @@ public final class Cubic: CongestionControl {
     public var k: Double? { epochStart == nil ? nil : kSeconds }
     /// W_est in segments for the running epoch; nil outside one.
     public var renoFriendlyWindowSegments: Double? { epochStart == nil ? nil : estimate / smss }
-    /// The instant the running epoch started (shifted forward by application-limited periods).
+    /// The instant the running epoch started (shifted forward by periods cwnd did not limit).
     public var epochStartedAt: Instant? { epochStart }
     /// W_cubic(t) in segments for the running epoch, t in seconds since it started.
     public func cubicWindowSegments(atSeconds t: Double) -> Double? {
@@ -94,18 +95,18 @@ public final class Cubic: CongestionControl {
 
     // MARK: events
 
-    public func onAcknowledged(newlyAcked: Int, bytesInFlight: Int, isApplicationLimited: Bool, now: Instant, rtt: Duration?) {
+    public func onAcknowledged(newlyAcked: Int, bytesInFlight: Int, isCwndLimited: Bool, now: Instant, rtt: Duration?) {
         guard newlyAcked > 0 else { return }
         pristine = false
         timeoutPending = false
-        if isApplicationLimited {
-            if epochStart != nil && applicationLimitedSince == nil { applicationLimitedSince = now }
+        if !isCwndLimited {
+            if epochStart != nil && cwndUnusedSince == nil { cwndUnusedSince = now }
             return
         }
-        if let since = applicationLimitedSince, let start = epochStart {
+        if let since = cwndUnusedSince, let start = epochStart {
             epochStart = start + now.since(since)
         }
-        applicationLimitedSince = nil
+        cwndUnusedSince = nil
 
         if window < Double(slowStartThreshold) {
             window = min(window + Double(min(newlyAcked, maximumSegmentSize)), Double(slowStartThreshold))
@@ -204,7 +205,7 @@ public final class Cubic: CongestionControl {
 
     private func endEpoch() {
         epochStart = nil
-        applicationLimitedSince = nil
+        cwndUnusedSince = nil
     }
 
     /// W_cubic(t) in bytes.

@@ -8,7 +8,8 @@ import Wire
 /// - Congestion avoidance (cwnd ≥ ssthresh): ACKed bytes are counted; each time a whole cwnd
 ///   of them has been ACKed, cwnd grows by one SMSS (RFC 5681 §3.1, RFC 3465 §2.1), so it grows
 ///   by one SMSS per round trip whether the receiver ACKs every segment or every other one.
-/// - An application-limited ACK grows nothing (RFC 7661's rationale; see `CongestionControl`).
+/// - An ACK that cwnd did not limit (the application or the peer's window did) grows nothing
+///   (RFC 7661's rationale; see `CongestionControl`).
 public final class NewReno: CongestionControl {
     public var algorithm: CongestionAlgorithm { .newReno }
     public private(set) var congestionWindow: Int
@@ -35,11 +36,11 @@ public final class NewReno: CongestionControl {
 
     private var initialWindow: Int { CongestionAlgorithm.initialWindow(maximumSegmentSize: maximumSegmentSize) }
 
-    public func onAcknowledged(newlyAcked: Int, bytesInFlight: Int, isApplicationLimited: Bool, now: Instant, rtt: Duration?) {
+    public func onAcknowledged(newlyAcked: Int, bytesInFlight: Int, isCwndLimited: Bool, now: Instant, rtt: Duration?) {
         guard newlyAcked > 0 else { return }
         pristine = false
         timeoutPending = false
-        guard !isApplicationLimited else { return }
+        guard isCwndLimited else { return }
         let smss = maximumSegmentSize
         if congestionWindow < slowStartThreshold {
             congestionWindow = min(congestionWindow + min(newlyAcked, smss), slowStartThreshold)
