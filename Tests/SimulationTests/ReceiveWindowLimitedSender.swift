@@ -45,6 +45,7 @@ struct ReceiveWindowLimitedSender {
     @Test(arguments: [CongestionAlgorithm.newReno, .cubic])
     func cwndStaysNearTheWindowTheReceiverOffers(algorithm: CongestionAlgorithm) {
         let outcome = Self.transfer(algorithm)
+        print("\(algorithm) through a \(Self.receiveBuffer)-byte window: cwnd \(outcome.cwnd) at most, flight \(outcome.flight) at most, mss \(outcome.mss)")
         #expect(outcome.intact)
         // The receiver's window held the flight; cwnd may lead it by the segments one ACK
         // may add, not by the megabytes the transfer would otherwise have grown it to.
